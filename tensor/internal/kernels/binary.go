@@ -1,0 +1,222 @@
+package kernels
+
+import "math"
+
+// BinOp names an elementwise binary operation.
+type BinOp int
+
+// The binary operations. Comparisons produce 1 for true and 0 for false.
+const (
+	Add BinOp = iota
+	Sub
+	Mul
+	Div
+	Pow
+	Max
+	Min
+	Eq
+	Ne
+	Lt
+	Le
+	Gt
+	Ge
+)
+
+// Apply returns op(a, b) for one pair of values.
+func (op BinOp) Apply(a, b float32) float32 {
+	switch op {
+	case Add:
+		return a + b
+	case Sub:
+		return a - b
+	case Mul:
+		return a * b
+	case Div:
+		return a / b
+	case Pow:
+		return float32(math.Pow(float64(a), float64(b)))
+	case Max:
+		if a != a || a > b {
+			return a
+		}
+		return b
+	case Min:
+		if a != a || a < b {
+			return a
+		}
+		return b
+	case Eq:
+		return b2f(a == b)
+	case Ne:
+		return b2f(a != b)
+	case Lt:
+		return b2f(a < b)
+	case Le:
+		return b2f(a <= b)
+	case Gt:
+		return b2f(a > b)
+	case Ge:
+		return b2f(a >= b)
+	}
+	panic("kernels: unknown BinOp")
+}
+
+func b2f(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Binary computes dst[i] = op(a[i*sa], b[i*sb]) for i in [0, len(dst)). A stride of 0
+// broadcasts a single value.
+//
+// Reference loop:
+//
+//	for i := range dst { dst[i] = op.Apply(a[i*sa], b[i*sb]) }
+func Binary(op BinOp, dst, a []float32, sa int, b []float32, sb int) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	switch {
+	case sa == 1 && sb == 1:
+		a, b = a[:n], b[:n]
+		switch op {
+		case Add:
+			for i := range dst {
+				dst[i] = a[i] + b[i]
+			}
+			return
+		case Sub:
+			for i := range dst {
+				dst[i] = a[i] - b[i]
+			}
+			return
+		case Mul:
+			for i := range dst {
+				dst[i] = a[i] * b[i]
+			}
+			return
+		case Div:
+			for i := range dst {
+				dst[i] = a[i] / b[i]
+			}
+			return
+		}
+	case sa == 1 && sb == 0:
+		a = a[:n]
+		s := b[0]
+		switch op {
+		case Add:
+			for i := range dst {
+				dst[i] = a[i] + s
+			}
+			return
+		case Sub:
+			for i := range dst {
+				dst[i] = a[i] - s
+			}
+			return
+		case Mul:
+			for i := range dst {
+				dst[i] = a[i] * s
+			}
+			return
+		case Div:
+			for i := range dst {
+				dst[i] = a[i] / s
+			}
+			return
+		}
+	case sa == 0 && sb == 1:
+		b = b[:n]
+		s := a[0]
+		switch op {
+		case Add:
+			for i := range dst {
+				dst[i] = s + b[i]
+			}
+			return
+		case Sub:
+			for i := range dst {
+				dst[i] = s - b[i]
+			}
+			return
+		case Mul:
+			for i := range dst {
+				dst[i] = s * b[i]
+			}
+			return
+		case Div:
+			for i := range dst {
+				dst[i] = s / b[i]
+			}
+			return
+		}
+	}
+	for i := range dst {
+		dst[i] = op.Apply(a[i*sa], b[i*sb])
+	}
+}
+
+// Where computes dst[i] = a[i*sa] if c[i*sc] != 0, else b[i*sb].
+func Where(dst, c []float32, sc int, a []float32, sa int, b []float32, sb int) {
+	for i := range dst {
+		if c[i*sc] != 0 {
+			dst[i] = a[i*sa]
+		} else {
+			dst[i] = b[i*sb]
+		}
+	}
+}
+
+// Axpy computes y[i] += alpha*x[i].
+func Axpy(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// Scale computes x[i] *= alpha.
+func Scale(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// AccumulateStrided computes dst[i*sd] += src[i] for i in [0, len(src)). It is the
+// reverse of a broadcast, used by reductions.
+func AccumulateStrided(dst []float32, sd int, src []float32) {
+	if sd == 0 {
+		dst[0] += float32(SumFloat64(src))
+		return
+	}
+	for i, v := range src {
+		dst[i*sd] += v
+	}
+}
+
+// SumFloat64 returns the sum of x accumulated in float64.
+func SumFloat64(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s
+}
+
+// MaxStrided computes dst[i*sd] = max(dst[i*sd], src[i]) (min when useMin); NaN wins.
+func MaxStrided(dst []float32, sd int, src []float32, useMin bool) {
+	for i, v := range src {
+		d := dst[i*sd]
+		if useMin {
+			if v < d || v != v {
+				dst[i*sd] = v
+			}
+		} else if v > d || v != v {
+			dst[i*sd] = v
+		}
+	}
+}
