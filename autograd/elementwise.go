@@ -147,7 +147,9 @@ func Abs(a *Var) *Var {
 }
 
 // Exp returns e**a.
-func Exp(a *Var) *Var { return unary("exp", tensor.Exp(a.value), a, func(out *Var) *Var { return out }) }
+func Exp(a *Var) *Var {
+	return unary("exp", tensor.Exp(a.value), a, func(out *Var) *Var { return out })
+}
 
 // Log returns the natural logarithm of a.
 func Log(a *Var) *Var {

@@ -23,6 +23,17 @@ type GradCheckConfig struct {
 // fixed random projection, so every output element is checked. Use it to test custom
 // Functions. Float32 rounding limits how tight the tolerances can be.
 func GradCheck(f func(xs []*Var) *Var, inputs []*tensor.Tensor, cfg GradCheckConfig) error {
+	xs := make([]*Var, len(inputs))
+	for i, t := range inputs {
+		xs[i] = Param(t)
+	}
+	return GradCheckVars(func() *Var { return f(xs) }, xs, cfg)
+}
+
+// GradCheckVars is GradCheck for a function of existing Vars — a module's input and
+// parameters, say: f is evaluated as is, and each Var's value is perturbed in place
+// (and restored) for the central differences. The Vars must require gradients.
+func GradCheckVars(f func() *Var, vars []*Var, cfg GradCheckConfig) error {
 	if cfg.Eps == 0 {
 		cfg.Eps = 1e-3
 	}
@@ -35,30 +46,22 @@ func GradCheck(f func(xs []*Var) *Var, inputs []*tensor.Tensor, cfg GradCheckCon
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}
-	xs := make([]*Var, len(inputs))
-	for i, t := range inputs {
-		xs[i] = Param(t)
-	}
-	out := f(xs)
+	out := f()
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0))
 	w := tensor.Rand(rng, -1, 1, out.Shape()...)
 	loss := Sum(Mul(out, Const(w)), false)
-	analytic := Grad([]*Var{loss}, xs, nil, false)
+	analytic := Grad([]*Var{loss}, vars, nil, false)
 
 	eval := func() float64 {
-		consts := make([]*Var, len(inputs))
-		for i, t := range inputs {
-			consts[i] = NoGrad(t)
-		}
-		o := f(consts).value.Data()
+		o := f().value.Data()
 		var s float64
 		for i, v := range o {
 			s += float64(v) * float64(w.Data()[i])
 		}
 		return s
 	}
-	for i, t := range inputs {
-		d := t.Data()
+	for i, x := range vars {
+		d := x.value.Data()
 		ad := analytic[i].value.Data()
 		for j := range d {
 			orig := d[j]
@@ -71,8 +74,12 @@ func GradCheck(f func(xs []*Var) *Var, inputs []*tensor.Tensor, cfg GradCheckCon
 			num := (up - down) / step
 			a := float64(ad[j])
 			if math.IsNaN(a) || math.Abs(a-num) > cfg.ATol+cfg.RTol*math.Abs(num) {
-				return fmt.Errorf("autograd: GradCheck: input %d %s element %d: analytic %.6g, numeric %.6g",
-					i, tensor.ShapeString(t.Shape()), j, a, num)
+				name := x.name
+				if name == "" {
+					name = fmt.Sprintf("input %d", i)
+				}
+				return fmt.Errorf("autograd: GradCheck: %s %s element %d: analytic %.6g, numeric %.6g",
+					name, tensor.ShapeString(x.value.Shape()), j, a, num)
 			}
 		}
 	}
