@@ -10,16 +10,20 @@ import (
 // LinearConfig configures a Linear layer. The zero value is PyTorch's nn.Linear: a bias,
 // Kaiming-uniform (a=√5) weights and U(-1/√in, 1/√in) biases.
 type LinearConfig struct {
-	NoBias     bool // leave out the bias
-	WeightInit Init // nil: KaimingUniform(√5)
-	BiasInit   Init // nil: BiasUniform(in)
+	NoBias bool // leave out the bias
+	// SpectralNorm reparameterises the weight with spectral normalisation; the raw
+	// weight is then named "weight_orig", as with torch.nn.utils.spectral_norm.
+	SpectralNorm bool
+	WeightInit   Init // nil: KaimingUniform(√5)
+	BiasInit     Init // nil: BiasUniform(in)
 }
 
 // Linear is y = x·Wᵀ + b over the last axis, with weight (out,in) and bias (out) named
 // "weight" and "bias" as in PyTorch.
 type Linear struct {
-	Weight *autograd.Var // (out,in)
+	Weight *autograd.Var // (out,in); with spectral normalisation, the raw weight
 	Bias   *autograd.Var // (out) or nil
+	SN     *SpectralNorm // nil unless spectrally normalised
 }
 
 // NewLinear creates a Linear layer from in to out features under vb.
@@ -28,7 +32,13 @@ func NewLinear(vb *VarBuilder, in, out int, cfg LinearConfig) *Linear {
 	if wi == nil {
 		wi = KaimingUniform(math.Sqrt(5))
 	}
-	l := &Linear{Weight: vb.Param("weight", wi, out, in)}
+	l := &Linear{}
+	if cfg.SpectralNorm {
+		l.SN = NewSpectralNorm(vb, wi, out, in)
+		l.Weight = l.SN.Orig
+	} else {
+		l.Weight = vb.Param("weight", wi, out, in)
+	}
 	if !cfg.NoBias {
 		bi := cfg.BiasInit
 		if bi == nil {
@@ -50,7 +60,11 @@ func (l *Linear) Forward(x *autograd.Var) *autograd.Var {
 	if x.Dim() != 2 {
 		x2 = autograd.Reshape(x, -1, in) // (…,in) -> (M,in)
 	}
-	y := autograd.MatMulT(x2, l.Weight, false, true) // (M,in)·(out,in)ᵀ -> (M,out)
+	w := l.Weight
+	if l.SN != nil {
+		w = l.SN.Weight()
+	}
+	y := autograd.MatMulT(x2, w, false, true) // (M,in)·(out,in)ᵀ -> (M,out)
 	if l.Bias != nil {
 		y = autograd.Add(y, l.Bias)
 	}

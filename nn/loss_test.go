@@ -33,7 +33,9 @@ func TestLossGradients(t *testing.T) {
 		{"diag_gaussian_kl", func(a, b *autograd.Var) *autograd.Var {
 			return DiagGaussianKL(a, b, autograd.MulScalar(b, 0.5), autograd.MulScalar(a, -0.3), Mean)
 		}},
-		{"gaussian_ll", func(a, b *autograd.Var) *autograd.Var { return GaussianLogLikelihood(a, b, autograd.MulScalar(a, 0.2), None) }},
+		{"gaussian_ll", func(a, b *autograd.Var) *autograd.Var {
+			return GaussianLogLikelihood(a, b, autograd.MulScalar(a, 0.2), None)
+		}},
 		{"bernoulli_ll", func(a, b *autograd.Var) *autograd.Var {
 			return BernoulliLogLikelihood(autograd.Sigmoid(a), b, Sum)
 		}},
