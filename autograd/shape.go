@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"slices"
+
 	"github.com/genblocks/genblocks/tensor"
 )
 
@@ -70,6 +72,7 @@ func Concat(axis int, vs ...*Var) *Var {
 	}
 	out := tensor.Concat(axis, vals...)
 	ax := normAxis("Concat", vs[0], axis)
+	vs = slices.Clone(vs) // the graph keeps the inputs; the caller may reuse its slice
 	return record("concat", out, vs, func(g *Var) []*Var {
 		gs := make([]*Var, len(vs))
 		off := 0
