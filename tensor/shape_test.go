@@ -197,3 +197,62 @@ func TestShapeOpPanics(t *testing.T) {
 		})
 	}
 }
+
+// naivePadReflect is the per-element reference for Pad(x, [l,r,t,b], PadReflect) on
+// (N,C,H,W).
+func naivePadReflect(x *Tensor, l, r, top, bot int) *Tensor {
+	n, c, h, w := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	out := New(n, c, h+top+bot, w+l+r)
+	refl := func(i, n int) int {
+		if i < 0 {
+			return -i
+		}
+		if i >= n {
+			return 2*(n-1) - i
+		}
+		return i
+	}
+	oh, ow := h+top+bot, w+l+r
+	for a := 0; a < n*c; a++ {
+		for i := 0; i < oh; i++ {
+			for j := 0; j < ow; j++ {
+				out.data[(a*oh+i)*ow+j] = x.data[(a*h+refl(i-top, h))*w+refl(j-l, w)]
+			}
+		}
+	}
+	return out
+}
+
+func BenchmarkShapeOps(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := Randn(rng, 8, 64, 64, 64) // (N,C,H,W), 8 MiB
+	idx := New(8, 64, 64, 64)
+	for i := range idx.data {
+		idx.data[i] = float32(rng.IntN(64))
+	}
+	sel := Arange(0, 64, 2)
+	for _, c := range []struct {
+		name string
+		f    func() *Tensor
+	}{
+		{"pad_reflect", func() *Tensor { return Pad(x, []int{1, 1, 1, 1}, PadReflect, 0) }},
+		{"pad_reflect_naive", func() *Tensor { return naivePadReflect(x, 1, 1, 1, 1) }},
+		{"pad_constant", func() *Tensor { return Pad(x, []int{1, 1, 1, 1}, PadConstant, 0) }},
+		{"pad_grad_reflect", func() *Tensor { return PadGrad(x, []int{1, 1, 1, 1}, PadReflect) }},
+		{"narrow_channels", func() *Tensor { return Narrow(x, 1, 16, 32) }},
+		{"concat_channels", func() *Tensor { return Concat(1, x, x) }},
+		{"slice_w_step2", func() *Tensor { return Slice(x, 3, 0, 64, 2) }},
+		{"flip_w", func() *Tensor { return Flip(x, 3) }},
+		{"index_select_h", func() *Tensor { return IndexSelect(x, 2, sel) }},
+		{"gather_w", func() *Tensor { return Gather(x, 3, idx) }},
+		{"tril", func() *Tensor { return Tril(x, 0) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * x.Numel()))
+			b.ReportAllocs()
+			for b.Loop() {
+				c.f()
+			}
+		})
+	}
+}
