@@ -1,74 +1,39 @@
 package autograd
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/require"
 )
 
-// The reference values come from tensor/testdata/gen_index.py. Package autograd may not
-// import tensor/internal/golden (Go's internal rule), so this file reads the same JSON
-// layout itself.
+// The reference values come from tensor/testdata/gen_index.py.
 
+// goldenCase binds a golden case to its test so the op table below reads briefly.
 type goldenCase struct {
-	Name    string         `json:"name"`
-	Attrs   map[string]any `json:"attrs"`
-	Tensors map[string]struct {
-		Shape []int     `json:"shape"`
-		Data  []float64 `json:"data"`
-	} `json:"tensors"`
+	*golden.Case
+	tb testing.TB
 }
 
-func (c *goldenCase) t(name string) *tensor.Tensor {
-	s, ok := c.Tensors[name]
-	if !ok {
-		panic(fmt.Sprintf("case %s has no tensor %s", c.Name, name))
-	}
-	if s.Shape == nil {
-		s.Shape = []int{}
-	}
-	return tensor.FromFloat64(s.Data, s.Shape...)
-}
-
-func (c *goldenCase) has(name string) bool { _, ok := c.Tensors[name]; return ok }
-
-func (c *goldenCase) int(name string) int { return int(c.Attrs[name].(float64)) }
-
-func (c *goldenCase) ints(name string) []int {
-	var out []int
-	for _, v := range c.Attrs[name].([]any) {
-		out = append(out, int(v.(float64)))
-	}
-	return out
-}
+func (c *goldenCase) t(name string) *tensor.Tensor { return c.T(c.tb, name) }
+func (c *goldenCase) has(name string) bool         { return c.Has(name) }
+func (c *goldenCase) int(name string) int          { return c.Int(c.tb, name) }
+func (c *goldenCase) ints(name string) []int       { return c.Ints(c.tb, name) }
 
 func loadGolden(t *testing.T, path string) []*goldenCase {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var f struct {
-		Cases []*goldenCase `json:"cases"`
+	var out []*goldenCase
+	for _, c := range golden.Load(t, path).Cases {
+		out = append(out, &goldenCase{c, t})
 	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	return f.Cases
+	return out
 }
 
 // closeTo fails unless got and want have one shape and agree within tol·(1+|want|).
 func closeTo(t *testing.T, what string, got, want *tensor.Tensor, tol float64) {
 	t.Helper()
-	require.Equal(t, want.Shape(), got.Shape(), "%s: shape", what)
-	for i, w := range want.Data() {
-		g := got.Data()[i]
-		d := float64(g) - float64(w)
-		lim := tol * (1 + max(float64(w), -float64(w)))
-		if !(d <= lim && -d <= lim) {
-			t.Fatalf("%s: element %d is %g, want %g", what, i, g, w)
-		}
-	}
+	golden.Close(t, what, got, want, tol, tol)
 }
 
 var padModes = map[string]tensor.PadMode{

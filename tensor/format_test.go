@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/genblocks/genblocks/tensor"
-	"github.com/genblocks/genblocks/tensor/internal/golden"
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

@@ -9,6 +9,8 @@ package golden
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"testing"
 
@@ -29,8 +31,42 @@ type Case struct {
 
 // Stored is a tensor as written by the generator.
 type Stored struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
+	Shape []int   `json:"shape"`
+	Data  Numbers `json:"data"`
+}
+
+// Numbers is a list of JSON numbers in which the strings "nan", "inf" and "-inf"
+// stand for the values JSON cannot hold.
+type Numbers []float64
+
+// UnmarshalJSON reads numbers and the non-finite strings.
+func (n *Numbers) UnmarshalJSON(b []byte) error {
+	var raw []any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make([]float64, len(raw))
+	for i, v := range raw {
+		switch v := v.(type) {
+		case float64:
+			out[i] = v
+		case string:
+			switch v {
+			case "nan":
+				out[i] = math.NaN()
+			case "inf":
+				out[i] = math.Inf(1)
+			case "-inf":
+				out[i] = math.Inf(-1)
+			default:
+				return fmt.Errorf("golden: bad number %q", v)
+			}
+		default:
+			return fmt.Errorf("golden: bad number %v", v)
+		}
+	}
+	*n = out
+	return nil
 }
 
 // Load reads a golden file and fails the test if it cannot.
@@ -139,6 +175,9 @@ func Close(t testing.TB, what string, got, want *tensor.Tensor, atol, rtol float
 			d = -d
 		}
 		lim := atol + rtol*abs(float64(w[i]))
+		if w[i] != w[i] && g[i] != g[i] || g[i] == w[i] {
+			continue // NaN where NaN is expected; equal infinities
+		}
 		if !(d <= lim) {
 			t.Fatalf("%s: element %d is %g, want %g (diff %.3g > %.3g)", what, i, g[i], w[i], d, lim)
 		}
