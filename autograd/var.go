@@ -44,6 +44,11 @@ func Const(t *tensor.Tensor) *Var { return NewVar(t, false) }
 // allocates no tape and is safe to run from many goroutines on one shared model.
 func NoGrad(t *tensor.Tensor) *Var { return &Var{value: t, noGrad: true} }
 
+// IsNoGrad reports whether v is a NoGrad input or was computed from one. Modules whose
+// parameters reach an op without passing through their input (an embedding lookup)
+// check it to stay off the graph in inference.
+func (v *Var) IsNoGrad() bool { return v.noGrad }
+
 // Value returns the tensor the Var holds.
 func (v *Var) Value() *tensor.Tensor { return v.value }
 
