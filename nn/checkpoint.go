@@ -116,7 +116,7 @@ func readSized(f fs.File) (*Safetensors, error) {
 	if !info.Mode().IsRegular() {
 		return ReadSafetensors(f)
 	}
-	return readSafetensors(bufio.NewReaderSize(f, 1<<20), info.Size())
+	return readSafetensors(bufio.NewReaderSize(f, int(min(info.Size(), 1<<20))), info.Size())
 }
 
 // Save writes every parameter and buffer of the store to path as an F32 safetensors

@@ -35,36 +35,37 @@ const maxHeaderSize = 100_000_000
 // readChunk is how many bytes of tensor data are read and converted at a time.
 const readChunk = 1 << 16
 
-// dtypeInfo describes one safetensors dtype: its size in bytes, its rank in the
-// reference writer's ordering (the declaration order of the Rust Dtype enum, which
-// increases with alignment) and, for the dtypes this package reads, a converter.
+// dtypeInfo describes one safetensors dtype: its size in bytes and, for the dtypes
+// this package reads, a converter to float32.
 type dtypeInfo struct {
 	size    int
-	rank    int
 	convert func(dst []float32, src []byte) // len(src) == len(dst)*size
 }
 
+// dtypes lists every dtype of the reference implementation in the declaration order
+// of its Rust Dtype enum, which increases with alignment; its writer stores tensors in
+// the reverse of this order, then by name. Sub-byte dtypes have size 0.
 var dtypes = map[string]dtypeInfo{
-	"BOOL":    {1, 0, convertBool},
-	"F4":      {0, 1, nil},
-	"F6_E2M3": {0, 2, nil},
-	"F6_E3M2": {0, 3, nil},
-	"U8":      {1, 4, convertU8},
-	"I8":      {1, 5, convertI8},
-	"F8_E5M2": {1, 6, nil},
-	"F8_E4M3": {1, 7, nil},
-	"F8_E8M0": {1, 8, nil},
-	"I16":     {2, 9, convertI16},
-	"U16":     {2, 10, convertU16},
-	"F16":     {2, 11, convertF16},
-	"BF16":    {2, 12, convertBF16},
-	"I32":     {4, 13, convertI32},
-	"U32":     {4, 14, convertU32},
-	"F32":     {4, 15, convertF32},
-	"C64":     {8, 16, nil},
-	"F64":     {8, 17, convertF64},
-	"I64":     {8, 18, convertI64},
-	"U64":     {8, 19, convertU64},
+	"BOOL":    {1, convertBool},
+	"F4":      {0, nil},
+	"F6_E2M3": {0, nil},
+	"F6_E3M2": {0, nil},
+	"U8":      {1, convertU8},
+	"I8":      {1, convertI8},
+	"F8_E5M2": {1, nil},
+	"F8_E4M3": {1, nil},
+	"F8_E8M0": {1, nil},
+	"I16":     {2, convertI16},
+	"U16":     {2, convertU16},
+	"F16":     {2, convertF16},
+	"BF16":    {2, convertBF16},
+	"I32":     {4, convertI32},
+	"U32":     {4, convertU32},
+	"F32":     {4, convertF32},
+	"C64":     {8, nil},
+	"F64":     {8, convertF64},
+	"I64":     {8, convertI64},
+	"U64":     {8, convertU64},
 }
 
 // Safetensors is the content of a safetensors file with every tensor converted to
@@ -95,7 +96,7 @@ type headerEntry struct {
 
 // ParseSafetensors parses a whole safetensors file held in b. It reads the dtypes F32,
 // F16, BF16, F64, the integer types and BOOL, converting every value to float32 (as
-// PyTorch's .float() would; 64-bit integers beyond 2^24 lose precision). It returns an
+// PyTorch's .float() would: 64-bit values round to nearest, BOOL bytes become 0 or 1). It returns an
 // error, never panics, for any malformed input: a header longer than the file or than
 // 100 MB, JSON that is not a header object, an unknown or unsupported dtype, a negative
 // or overflowing shape, offsets that are out of range, overlap, leave gaps or do not
@@ -170,7 +171,7 @@ func readSafetensors(r io.Reader, size int64) (*Safetensors, error) {
 		Metadata: meta,
 		order:    make([]string, 0, len(entries)),
 	}
-	chunk := make([]byte, readChunk)
+	chunk := make([]byte, max(8, min(readChunk, dataLen)))
 	for _, e := range entries {
 		data, err := readTensor(r, e, chunk, size >= 0)
 		if err != nil {

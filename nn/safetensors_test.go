@@ -649,3 +649,27 @@ func writeFuzzSeeds(t *testing.T) {
 		write("hostile_"+strings.ReplaceAll(tt.name, " ", "_"), tt.in)
 	}
 }
+
+func ExampleWriteSafetensors() {
+	tensors := map[string]*tensor.Tensor{
+		"fc.weight": tensor.FromSlice([]float32{1, 2, 3, 4, 5, 6}, 2, 3),
+		"fc.bias":   tensor.FromSlice([]float32{0.5, -0.5}, 2),
+	}
+	var buf bytes.Buffer
+	if err := WriteSafetensors(&buf, tensors, map[string]string{"format": "pt"}); err != nil {
+		panic(err)
+	}
+	st, err := ParseSafetensors(buf.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range st.Names() {
+		t := st.Tensors[name]
+		fmt.Println(name, st.Dtypes[name], t.Shape(), t.Data())
+	}
+	fmt.Println(st.Metadata)
+	// Output:
+	// fc.bias F32 [2] [0.5 -0.5]
+	// fc.weight F32 [2 3] [1 2 3 4 5 6]
+	// map[format:pt]
+}
