@@ -22,7 +22,7 @@ type EMA struct {
 	params []*autograd.Var
 	shadow []*tensor.Tensor
 	backup []*tensor.Tensor // training values saved by Apply, allocated on first use
-	saved  bool // whether the parameters hold the averages
+	saved  bool             // whether the parameters hold the averages
 	decay  float64
 }
 

@@ -116,8 +116,8 @@ type base struct {
 	op       string
 	groups   []*Group
 	slots    [][]slot
-	bufNames []string            // state buffer names, index = slot.bufs index
-	hasStep  bool                // whether the state includes a step count
+	bufNames []string               // state buffer names, index = slot.bufs index
+	hasStep  bool                   // whether the state includes a step count
 	required func(name string) bool // buffers a stepped parameter must have; nil: none
 }
 
