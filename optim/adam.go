@@ -87,7 +87,9 @@ func newAdam(op string, groups []*Group, cfg AdamConfig, decoupled bool) *Adam {
 // SetMomentum sets β1, the decay of the first moment (what OneCycle cycles). It
 // panics if m is not in [0,1).
 func (o *Adam) SetMomentum(m float64) {
-	checkBeta(o.op+".SetMomentum", "beta1", m)
+	if !(m >= 0 && m < 1) {
+		checkBeta(o.op+".SetMomentum", "beta1", m)
+	}
 	o.beta1 = m
 }
 

@@ -65,7 +65,9 @@ func newRMSprop(op string, groups []*Group, cfg RMSpropConfig) *RMSprop {
 
 // SetMomentum sets the momentum factor. It panics if m is not in [0,1).
 func (o *RMSprop) SetMomentum(m float64) {
-	checkBeta(o.op+".SetMomentum", "momentum", m)
+	if !(m >= 0 && m < 1) {
+		checkBeta(o.op+".SetMomentum", "momentum", m)
+	}
 	o.momentum = m
 }
 

@@ -60,7 +60,9 @@ func newSGD(op string, groups []*Group, cfg SGDConfig) *SGD {
 
 // SetMomentum sets the momentum factor. It panics if m is not in [0,1).
 func (o *SGD) SetMomentum(m float64) {
-	checkBeta(o.op+".SetMomentum", "momentum", m)
+	if !(m >= 0 && m < 1) {
+		checkBeta(o.op+".SetMomentum", "momentum", m)
+	}
 	o.momentum = m
 }
 
