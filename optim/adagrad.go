@@ -42,6 +42,7 @@ func NewAdagradGroups(groups []*Group, cfg AdagradConfig) *Adagrad {
 	return newAdagrad("optim.NewAdagradGroups", groups, cfg)
 }
 
+// newAdagrad validates cfg and builds the optimizer; op names the constructor in panics.
 func newAdagrad(op string, groups []*Group, cfg AdagradConfig) *Adagrad {
 	o := &Adagrad{
 		lrDecay: pick(op, "LRDecay", cfg.LRDecay, 0),

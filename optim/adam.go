@@ -65,6 +65,8 @@ func NewAdamWGroups(groups []*Group, cfg AdamConfig) *Adam {
 	return newAdam("optim.NewAdamWGroups", groups, cfg, true)
 }
 
+// newAdam validates cfg and builds Adam or, when decoupled, AdamW; op names the
+// constructor in panics.
 func newAdam(op string, groups []*Group, cfg AdamConfig, decoupled bool) *Adam {
 	o := &Adam{
 		beta1:     pick(op, "Beta1", cfg.Beta1, 0.9),
@@ -98,6 +100,7 @@ func (o *Adam) Step() {
 	b1, omb1 := float32(o.beta1), float32(1-o.beta1)
 	b2, omb2 := float32(o.beta2), float32(1-o.beta2)
 	eps := float32(o.eps)
+	decoupled, amsgrad := o.decoupled, o.amsgrad
 	for gi, g := range o.groups {
 		for pi, v := range g.Params {
 			p, grad, ok := o.grad(v)
@@ -109,7 +112,7 @@ func (o *Adam) Step() {
 			m := st.buf(0, v, 0)
 			s := st.buf(1, v, 0)
 			den := s
-			if o.amsgrad {
+			if amsgrad {
 				den = st.buf(2, v, 0)
 			}
 			t := float64(st.step)
@@ -117,23 +120,23 @@ func (o *Adam) Step() {
 			bc2 := 1 - math.Pow(o.beta2, t)
 			nstep := float32(-(g.LR / bc1))
 			bc2sqrt := float32(math.Sqrt(bc2))
-			var wd, decay float32
-			if o.decoupled {
+			var wd, decay float32 // L2 term (Adam) or decoupled decay factor (AdamW)
+			if decoupled {
 				decay = float32(1 - g.LR*g.WeightDecay)
 			} else {
 				wd = float32(g.WeightDecay)
 			}
+			doDecay := decoupled && g.WeightDecay != 0
+			m, s, den = m[:len(grad)], s[:len(grad)], den[:len(grad)]
 			for i, x := range grad {
-				if o.decoupled {
-					if g.WeightDecay != 0 {
-						p[i] *= decay
-					}
+				if doDecay {
+					p[i] *= decay
 				} else if wd != 0 {
 					x += wd * p[i]
 				}
 				m[i] = m[i]*b1 + omb1*x
 				s[i] = s[i]*b2 + (omb2*x)*x
-				if o.amsgrad && s[i] > den[i] {
+				if amsgrad && s[i] > den[i] {
 					den[i] = s[i]
 				}
 				d := float32(math.Sqrt(float64(den[i])))/bc2sqrt + eps

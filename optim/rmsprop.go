@@ -47,6 +47,7 @@ func NewRMSpropGroups(groups []*Group, cfg RMSpropConfig) *RMSprop {
 	return newRMSprop("optim.NewRMSpropGroups", groups, cfg)
 }
 
+// newRMSprop validates cfg and builds the optimizer; op names the constructor in panics.
 func newRMSprop(op string, groups []*Group, cfg RMSpropConfig) *RMSprop {
 	o := &RMSprop{
 		alpha:    pick(op, "Alpha", cfg.Alpha, 0.99),
@@ -75,6 +76,7 @@ func (o *RMSprop) SetMomentum(m float64) {
 func (o *RMSprop) Step() {
 	alpha, oma := float32(o.alpha), float32(1-o.alpha)
 	eps, mom := float32(o.eps), float32(o.momentum)
+	centered, useMom := o.centered, o.momentum > 0
 	for gi, g := range o.groups {
 		nlr := float32(-g.LR)
 		wd := float32(g.WeightDecay)
@@ -87,10 +89,10 @@ func (o *RMSprop) Step() {
 			st.step++
 			sq := st.buf(0, v, 0)
 			var buf, avg []float32
-			if o.momentum > 0 {
+			if useMom {
 				buf = st.buf(1, v, 0)
 			}
-			if o.centered {
+			if centered {
 				avg = st.buf(2, v, 0)
 			}
 			for i, x := range grad {
@@ -99,14 +101,14 @@ func (o *RMSprop) Step() {
 				}
 				sq[i] = sq[i]*alpha + (oma*x)*x
 				var c float32
-				if o.centered {
+				if centered {
 					avg[i] = avg[i]*alpha + oma*x
 					c = float32(math.Sqrt(float64(sq[i] - avg[i]*avg[i])))
 				} else {
 					c = float32(math.Sqrt(float64(sq[i])))
 				}
 				c += eps
-				if o.momentum > 0 {
+				if useMom {
 					buf[i] = buf[i]*mom + x/c
 					p[i] += nlr * buf[i]
 				} else {

@@ -22,6 +22,7 @@ type MomentumSchedule interface {
 	Momentum(step int) (m float64, ok bool)
 }
 
+// checkStep panics if step is negative.
 func checkStep(op string, step int) {
 	if step < 0 {
 		tensor.Panicf(op, "step %d is negative", step)
@@ -98,6 +99,7 @@ func cosineBetween(hi, lo, frac float64) float64 {
 // warmup returns the linear warmup learning rate Base·(t+1)/Warmup.
 func warmup(base float64, step, n int) float64 { return base * float64(step+1) / float64(n) }
 
+// checkWarmup panics unless 0 ≤ w < total.
 func checkWarmup(op string, w, total int) {
 	if w < 0 || total <= w {
 		tensor.Panicf(op, "Warmup %d and Total %d; want 0 ≤ Warmup < Total", w, total)

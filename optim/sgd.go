@@ -44,6 +44,7 @@ func NewSGDGroups(groups []*Group, cfg SGDConfig) *SGD {
 	return newSGD("optim.NewSGDGroups", groups, cfg)
 }
 
+// newSGD validates cfg and builds the optimizer; op names the constructor in panics.
 func newSGD(op string, groups []*Group, cfg SGDConfig) *SGD {
 	o := &SGD{
 		momentum:  pick(op, "Momentum", cfg.Momentum, 0),
@@ -70,6 +71,7 @@ func (o *SGD) SetMomentum(m float64) {
 func (o *SGD) Step() {
 	mom := float32(o.momentum)
 	omd := float32(1 - o.dampening)
+	nesterov := o.nesterov
 	for gi, g := range o.groups {
 		nlr := float32(-g.LR)
 		wd := float32(g.WeightDecay)
@@ -90,16 +92,17 @@ func (o *SGD) Step() {
 			}
 			first := st.bufs[0] == nil
 			buf := st.buf(0, v, 0)
+			buf = buf[:len(grad)]
 			for i, d := range grad {
 				if wd != 0 {
 					d += wd * p[i]
 				}
 				if first {
-					buf[i] = d
+					buf[i] = d // PyTorch starts the buffer at the first gradient, undampened
 				} else {
 					buf[i] = buf[i]*mom + omd*d
 				}
-				if o.nesterov {
+				if nesterov {
 					d += mom * buf[i]
 				} else {
 					d = buf[i]
