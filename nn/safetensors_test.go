@@ -3,7 +3,6 @@ package nn
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -19,49 +18,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 )
 
 var update = flag.Bool("update", false, "rewrite the Go-written safetensors fixtures and the fuzz seed corpus")
 
-// goldenCase is one case of a golden file written by testdata/golden.py. Package
-// tensor/internal/golden reads the same format but is internal to tensor.
-type goldenCase struct {
-	Name    string         `json:"name"`
-	Attrs   map[string]any `json:"attrs"`
-	Tensors map[string]struct {
-		Shape []int     `json:"shape"`
-		Data  []float64 `json:"data"`
-	} `json:"tensors"`
-}
-
 // loadGoldenCase reads the case called name from the golden file at path.
-func loadGoldenCase(t *testing.T, path, name string) *goldenCase {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var f struct {
-		Cases []*goldenCase `json:"cases"`
-	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	for _, c := range f.Cases {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("%s: no case %q", path, name)
-	return nil
-}
-
-// T returns the tensor called name.
-func (c *goldenCase) T(t *testing.T, name string) *tensor.Tensor {
-	t.Helper()
-	s, ok := c.Tensors[name]
-	require.True(t, ok, "case %q has no tensor %q", c.Name, name)
-	if s.Shape == nil {
-		s.Shape = []int{}
-	}
-	return tensor.FromFloat64(s.Data, s.Shape...)
+func loadGoldenCase(t *testing.T, path, name string) *golden.Case {
+	return golden.Load(t, path).Case(t, name)
 }
 
 // unsized hides the Len and Seek methods of a reader, as a network stream would.

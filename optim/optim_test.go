@@ -50,26 +50,26 @@ func orZero(v float64) float64 {
 // newFromCase builds the optimizer a golden case describes, with the groups
 // [W with weight decay, b without and with lr_b].
 func newFromCase(c *goldenCase, w, b *autograd.Var) Optimizer {
-	lr := c.attr("lr", 0)
-	groups := DecayGroups([]*autograd.Var{w, b}, lr, c.attr("wd", 0))
-	groups[1].LR = c.attr("lr_b", lr)
+	lr := c.NumOr("lr", 0)
+	groups := DecayGroups([]*autograd.Var{w, b}, lr, c.NumOr("wd", 0))
+	groups[1].LR = c.NumOr("lr_b", lr)
 	switch kind := c.Attrs["opt"]; kind {
 	case "sgd":
-		return NewSGDGroups(groups, SGDConfig{LR: lr, Momentum: c.attr("momentum", 0),
-			Dampening: c.attr("dampening", 0), Nesterov: c.attr("nesterov", 0) == 1})
+		return NewSGDGroups(groups, SGDConfig{LR: lr, Momentum: c.NumOr("momentum", 0),
+			Dampening: c.NumOr("dampening", 0), Nesterov: c.NumOr("nesterov", 0) == 1})
 	case "adam", "adamw":
-		cfg := AdamConfig{LR: lr, Beta1: orZero(c.attr("beta1", 0.9)), Beta2: c.attr("beta2", 0.999),
-			Eps: c.attr("eps", 1e-8), AMSGrad: c.attr("amsgrad", 0) == 1}
+		cfg := AdamConfig{LR: lr, Beta1: orZero(c.NumOr("beta1", 0.9)), Beta2: c.NumOr("beta2", 0.999),
+			Eps: c.NumOr("eps", 1e-8), AMSGrad: c.NumOr("amsgrad", 0) == 1}
 		if kind == "adamw" {
 			return NewAdamWGroups(groups, cfg)
 		}
 		return NewAdamGroups(groups, cfg)
 	case "rmsprop":
-		return NewRMSpropGroups(groups, RMSpropConfig{LR: lr, Alpha: c.attr("alpha", 0.99),
-			Eps: c.attr("eps", 1e-8), Momentum: c.attr("momentum", 0), Centered: c.attr("centered", 0) == 1})
+		return NewRMSpropGroups(groups, RMSpropConfig{LR: lr, Alpha: c.NumOr("alpha", 0.99),
+			Eps: c.NumOr("eps", 1e-8), Momentum: c.NumOr("momentum", 0), Centered: c.NumOr("centered", 0) == 1})
 	case "adagrad":
-		return NewAdagradGroups(groups, AdagradConfig{LR: lr, LRDecay: c.attr("lr_decay", 0),
-			InitialAccumulatorValue: c.attr("init_acc", 0), Eps: c.attr("eps", 1e-10)})
+		return NewAdagradGroups(groups, AdagradConfig{LR: lr, LRDecay: c.NumOr("lr_decay", 0),
+			InitialAccumulatorValue: c.NumOr("init_acc", 0), Eps: c.NumOr("eps", 1e-10)})
 	}
 	panic("unknown optimizer " + c.Name)
 }

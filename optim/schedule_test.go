@@ -34,9 +34,9 @@ func TestSchedulesMatchPyTorch(t *testing.T) {
 			want := c.F64(t, "lr")
 			require.Len(t, want, 30)
 			for s, w := range want {
-				assert.InDelta(t, w, tt.sched.LR(s), 1e-9*c.attr("base", 1), "step %d", s)
+				assert.InDelta(t, w, tt.sched.LR(s), 1e-9*c.NumOr("base", 1), "step %d", s)
 			}
-			if c.attr("momentum_opt", 0) == 1 {
+			if c.NumOr("momentum_opt", 0) == 1 {
 				ms := tt.sched.(MomentumSchedule)
 				for s, w := range c.F64(t, "momentum") {
 					m, ok := ms.Momentum(s)

@@ -108,6 +108,30 @@ func (c *Case) T(t testing.TB, name string) *tensor.Tensor {
 	return tensor.FromFloat64(s.Data, s.Shape...)
 }
 
+// F64 returns the values of the tensor called name in float64, as written.
+func (c *Case) F64(t testing.TB, name string) []float64 {
+	t.Helper()
+	s, ok := c.Tensors[name]
+	if !ok {
+		t.Fatalf("golden: case %q has no tensor %q", c.Name, name)
+	}
+	return s.Data
+}
+
+// NumOr returns the numeric (or boolean, as 0/1) attribute name, or def if absent.
+func (c *Case) NumOr(name string, def float64) float64 {
+	switch v := c.Attrs[name].(type) {
+	case float64:
+		return v
+	case bool:
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return def
+}
+
 // Has reports whether the case holds a tensor called name.
 func (c *Case) Has(name string) bool { _, ok := c.Tensors[name]; return ok }
 
