@@ -71,7 +71,7 @@ func convDistinct(shape ...int) func(rng *rand.Rand) []*tensor.Tensor {
 }
 
 var (
-	convCfg = tensor.Conv2dConfig{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, Groups: 2}
+	convCfg  = tensor.Conv2dConfig{Stride: [2]int{2, 1}, Padding: [2]int{1, 1}, Dilation: [2]int{1, 2}, Groups: 2}
 	convTCfg = tensor.ConvTranspose2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 0},
 		OutputPadding: [2]int{1, 1}, Groups: 2}
 	convX = []int{2, 4, 5, 6}
