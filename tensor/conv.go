@@ -129,16 +129,28 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	if !direct {
 		col = make([]float32, K*L)
 	}
+	// Each group's weight transposed to (K,Coutg): a plain GEMM is faster than a
+	// transposed one, and the weight is small.
+	wt := make([]float32, len(w[:p.groups*p.coutg*K]))
+	for gr := 0; gr < p.groups; gr++ {
+		src, dst := w[gr*p.coutg*K:(gr+1)*p.coutg*K], wt[gr*p.coutg*K:(gr+1)*p.coutg*K]
+		for o := 0; o < p.coutg; o++ {
+			for k, v := range src[o*K : (o+1)*K] {
+				dst[k*p.coutg+o] = v
+			}
+		}
+	}
 	for n := 0; n < p.n; n++ {
 		for gr := 0; gr < p.groups; gr++ {
 			i := n*p.groups + gr
 			dst := dx[i*inSz : (i+1)*inSz]
-			// (Coutg,K)ᵀ·(Coutg,L) -> (K,L)
+			wg := wt[gr*p.coutg*K:]
+			// (K,Coutg)·(Coutg,L) -> (K,L)
 			if direct {
-				kernels.Sgemm(true, false, K, L, p.coutg, 1, w[gr*p.coutg*K:], K, gy[i*p.coutg*L:], L, 1, dst, L)
+				kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 1, dst, L)
 				continue
 			}
-			kernels.Sgemm(true, false, K, L, p.coutg, 1, w[gr*p.coutg*K:], K, gy[i*p.coutg*L:], L, 0, col, L)
+			kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 0, col, L)
 			kernels.Col2im(dst, col, g)
 		}
 	}
