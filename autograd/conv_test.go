@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -201,4 +202,13 @@ func TestConvAutogradPanics(t *testing.T) {
 			require.Contains(t, err.Error(), name)
 		})
 	}
+}
+
+func ExampleConv2d() {
+	x := Const(tensor.Arange(0, 9, 1).Reshape(1, 1, 3, 3))
+	w := Param(tensor.Ones(1, 1, 2, 2))
+	y := Conv2d(x, w, nil, tensor.Conv2dConfig{})
+	Sum(y, false).Backward()
+	fmt.Println(y.Value().Data(), w.Grad().Data())
+	// Output: [8 12 20 24] [8 12 20 24]
 }

@@ -308,3 +308,18 @@ func BenchmarkConv2d(b *testing.B) {
 		})
 	}
 }
+
+func ExampleConv2d() {
+	x := Arange(0, 16, 1).Reshape(1, 1, 4, 4) // x[i,j] = 4i+j
+	w := FromSlice([]float32{1, 0, 0, -1}, 1, 1, 2, 2)
+	y := Conv2d(x, w, nil, Conv2dConfig{Stride: [2]int{2, 2}}) // x[i,j] - x[i+1,j+1]
+	fmt.Println(y.Shape(), y.Data())
+	// Output: [1 1 2 2] [-5 -5 -5 -5]
+}
+
+func ExampleMaxPool2d() {
+	x := FromSlice([]float32{1, 5, 2, 0, 3, 4, 8, 1, 0, 2, 6, 7, 9, 1, 3, 2}, 1, 1, 4, 4)
+	y, argmax := MaxPool2d(x, [2]int{2, 2}, [2]int{}, [2]int{})
+	fmt.Println(y.Data(), argmax.Data())
+	// Output: [5 8 9 7] [1 6 12 11]
+}
