@@ -1,0 +1,340 @@
+package tensor
+
+import (
+	"slices"
+
+	"github.com/genblocks/genblocks/tensor/internal/kernels"
+)
+
+// Conv2dConfig holds the hyper-parameters of a 2-D convolution, each [2]int as
+// (height, width). Zero values take PyTorch's defaults: a zero Stride entry means 1,
+// Padding 0 means no padding, a zero Dilation entry means 1 and Groups 0 means 1.
+type Conv2dConfig struct {
+	Stride   [2]int // step between windows [1,1]
+	Padding  [2]int // zeros added on both sides of each spatial axis [0,0]
+	Dilation [2]int // spacing between kernel taps [1,1]
+	Groups   int    // input and output channels are split into this many groups [1]
+}
+
+// withDefaults replaces zero fields by their defaults and panics on negative ones.
+func (c Conv2dConfig) withDefaults(op string) Conv2dConfig {
+	for i := range 2 {
+		if c.Stride[i] < 0 || c.Dilation[i] < 0 || c.Padding[i] < 0 {
+			Panicf(op, "negative stride %v, padding %v or dilation %v", c.Stride, c.Padding, c.Dilation)
+		}
+	}
+	for i := range 2 {
+		if c.Stride[i] == 0 {
+			c.Stride[i] = 1
+		}
+		if c.Dilation[i] == 0 {
+			c.Dilation[i] = 1
+		}
+	}
+	if c.Groups == 0 {
+		c.Groups = 1
+	}
+	if c.Groups < 0 {
+		Panicf(op, "groups %d is negative", c.Groups)
+	}
+	return c
+}
+
+// convOutSize is PyTorch's output length of a convolution along one axis.
+func convOutSize(in, k, s, p, d int) int { return (in+2*p-d*(k-1)-1)/s + 1 }
+
+// convPlan is a validated convolution: the per-group geometry and the sizes the loops
+// need.
+type convPlan struct {
+	geo    kernels.ConvGeom // one group of one image
+	n      int              // batch
+	groups int
+	coutg  int // output channels per group
+	out    []int
+}
+
+// direct reports whether the column matrix of an image is the image itself (1×1
+// kernel, stride 1, no padding), so im2col can be skipped.
+func (p *convPlan) direct() bool {
+	g := p.geo
+	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0 && g.OH == g.H && g.OW == g.W
+}
+
+// planConv validates a convolution of an input of xShape (N,Cin,H,W) with a weight of
+// wShape (Cout,Cin/groups,kh,kw) and returns its plan. The output is (N,Cout,OH,OW).
+func planConv(op string, xShape, wShape []int, c Conv2dConfig) *convPlan {
+	c = c.withDefaults(op)
+	if len(xShape) != 4 || len(wShape) != 4 {
+		Panicf(op, "input %s and weight %s must both be 4-D (N,C,H,W) and (Cout,Cin/groups,kh,kw)",
+			ShapeString(xShape), ShapeString(wShape))
+	}
+	n, cin, h, w := xShape[0], xShape[1], xShape[2], xShape[3]
+	cout, cing, kh, kw := wShape[0], wShape[1], wShape[2], wShape[3]
+	g := c.Groups
+	if cin%g != 0 || cout%g != 0 || cing*g != cin {
+		Panicf(op, "input %s and weight %s do not match with %d groups (weight axis 1 must be Cin/groups, Cout divisible by groups)",
+			ShapeString(xShape), ShapeString(wShape), g)
+	}
+	if kh <= 0 || kw <= 0 {
+		Panicf(op, "weight %s has an empty kernel", ShapeString(wShape))
+	}
+	oh := convOutSize(h, kh, c.Stride[0], c.Padding[0], c.Dilation[0])
+	ow := convOutSize(w, kw, c.Stride[1], c.Padding[1], c.Dilation[1])
+	if h+2*c.Padding[0] < c.Dilation[0]*(kh-1)+1 || w+2*c.Padding[1] < c.Dilation[1]*(kw-1)+1 {
+		Panicf(op, "input %s with padding %v is smaller than the dilated kernel of weight %s (dilation %v)",
+			ShapeString(xShape), c.Padding, ShapeString(wShape), c.Dilation)
+	}
+	return &convPlan{
+		geo: kernels.ConvGeom{C: cing, H: h, W: w, KH: kh, KW: kw,
+			SH: c.Stride[0], SW: c.Stride[1], PH: c.Padding[0], PW: c.Padding[1],
+			DH: c.Dilation[0], DW: c.Dilation[1], OH: oh, OW: ow},
+		n: n, groups: g, coutg: cout / g,
+		out: []int{n, cout, oh, ow},
+	}
+}
+
+// forward computes y = conv(x, w) without bias into y, which is overwritten.
+func (p *convPlan) forward(y, x, w []float32) {
+	g := p.geo
+	K, L := g.ColRows(), g.ColCols()
+	inSz := g.C * g.H * g.W
+	direct := p.direct()
+	var col []float32
+	if !direct {
+		col = make([]float32, K*L)
+	}
+	for n := 0; n < p.n; n++ {
+		for gr := 0; gr < p.groups; gr++ {
+			i := n*p.groups + gr
+			src := x[i*inSz : (i+1)*inSz]
+			c := col
+			if direct {
+				c = src
+			} else {
+				kernels.Im2col(col, src, g)
+			}
+			// (Coutg,K)·(K,L) -> (Coutg,L)
+			kernels.Sgemm(false, false, p.coutg, L, K, 1, w[gr*p.coutg*K:], K, c, L, 0, y[i*p.coutg*L:], L)
+		}
+	}
+}
+
+// backwardInput computes dx = convᵀ(gy, w) into dx, which must be zero.
+func (p *convPlan) backwardInput(dx, gy, w []float32) {
+	g := p.geo
+	K, L := g.ColRows(), g.ColCols()
+	inSz := g.C * g.H * g.W
+	direct := p.direct()
+	var col []float32
+	if !direct {
+		col = make([]float32, K*L)
+	}
+	// Each group's weight transposed to (K,Coutg): a plain GEMM is faster than a
+	// transposed one, and the weight is small.
+	wt := make([]float32, len(w[:p.groups*p.coutg*K]))
+	for gr := 0; gr < p.groups; gr++ {
+		src, dst := w[gr*p.coutg*K:(gr+1)*p.coutg*K], wt[gr*p.coutg*K:(gr+1)*p.coutg*K]
+		for o := 0; o < p.coutg; o++ {
+			for k, v := range src[o*K : (o+1)*K] {
+				dst[k*p.coutg+o] = v
+			}
+		}
+	}
+	for n := 0; n < p.n; n++ {
+		for gr := 0; gr < p.groups; gr++ {
+			i := n*p.groups + gr
+			dst := dx[i*inSz : (i+1)*inSz]
+			wg := wt[gr*p.coutg*K:]
+			// (K,Coutg)·(Coutg,L) -> (K,L)
+			if direct {
+				kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 1, dst, L)
+				continue
+			}
+			kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 0, col, L)
+			kernels.Col2im(dst, col, g)
+		}
+	}
+}
+
+// backwardWeight adds the weight gradient for input x and output gradient gy into dw.
+func (p *convPlan) backwardWeight(dw, x, gy []float32) {
+	g := p.geo
+	K, L := g.ColRows(), g.ColCols()
+	inSz := g.C * g.H * g.W
+	direct := p.direct()
+	var col []float32
+	if !direct {
+		col = make([]float32, K*L)
+	}
+	for n := 0; n < p.n; n++ {
+		for gr := 0; gr < p.groups; gr++ {
+			i := n*p.groups + gr
+			src := x[i*inSz : (i+1)*inSz]
+			c := col
+			if direct {
+				c = src
+			} else {
+				kernels.Im2col(col, src, g)
+			}
+			// (Coutg,L)·(K,L)ᵀ -> (Coutg,K), accumulated over the batch
+			kernels.Sgemm(false, true, p.coutg, K, L, 1, gy[i*p.coutg*L:], L, c, L, 1, dw[gr*p.coutg*K:], K)
+		}
+	}
+}
+
+// addBias adds b[c] to every value of channel c of y (N,C,H,W).
+func addBias(op string, y, b *Tensor) {
+	c := y.shape[1]
+	if len(b.shape) != 1 || b.shape[0] != c {
+		Panicf(op, "bias %s for output %s: want (%d)", ShapeString(b.shape), ShapeString(y.shape), c)
+	}
+	L := y.shape[2] * y.shape[3]
+	for n := 0; n < y.shape[0]; n++ {
+		for ch := 0; ch < c; ch++ {
+			row := y.data[(n*c+ch)*L : (n*c+ch+1)*L]
+			bv := b.data[ch]
+			for i := range row {
+				row[i] += bv
+			}
+		}
+	}
+}
+
+// Conv2d returns the 2-D cross-correlation of x (N,Cin,H,W) with w (Cout,Cin/groups,kh,kw)
+// plus the bias b (Cout), which may be nil, as torch.nn.functional.conv2d. The result is
+// (N,Cout,OH,OW) with OH = (H+2·padding-dilation·(kh-1)-1)/stride+1, likewise OW. It
+// panics if the shapes do not fit each other or cfg, or the padded input is smaller
+// than the dilated kernel.
+func Conv2d(x, w, b *Tensor, cfg Conv2dConfig) *Tensor {
+	const op = "Conv2d"
+	p := planConv(op, x.shape, w.shape, cfg)
+	out := New(p.out...)
+	if b != nil {
+		// Check the bias before the work.
+		if len(b.shape) != 1 || b.shape[0] != p.out[1] {
+			Panicf(op, "bias %s for weight %s: want (%d)", ShapeString(b.shape), ShapeString(w.shape), p.out[1])
+		}
+	}
+	p.forward(out.data, x.data, w.data) // (N,Cin,H,W) -> (N,Cout,OH,OW)
+	if b != nil {
+		addBias(op, out, b)
+	}
+	return out
+}
+
+// Conv2dBackwardInput returns the gradient with respect to the input of Conv2d, given
+// the output gradient g (N,Cout,OH,OW), the weight w (Cout,Cin/groups,kh,kw) and the
+// input's shape (N,Cin,H,W), which the output shape alone does not determine when the
+// stride is above 1. It is the transpose of Conv2d as a linear map of its input. It
+// panics if the shapes do not fit each other or cfg.
+func Conv2dBackwardInput(g, w *Tensor, inputShape []int, cfg Conv2dConfig) *Tensor {
+	const op = "Conv2dBackwardInput"
+	p := planConv(op, inputShape, w.shape, cfg)
+	checkConvGrad(op, p, g, inputShape, w.shape)
+	dx := New(inputShape...)
+	p.backwardInput(dx.data, g.data, w.data) // (N,Cout,OH,OW) -> (N,Cin,H,W)
+	return dx
+}
+
+// Conv2dBackwardWeight returns the gradient with respect to the weight of Conv2d, given
+// the input x (N,Cin,H,W), the output gradient g (N,Cout,OH,OW) and the weight's shape
+// (Cout,Cin/groups,kh,kw). It panics if the shapes do not fit each other or cfg.
+func Conv2dBackwardWeight(x, g *Tensor, weightShape []int, cfg Conv2dConfig) *Tensor {
+	const op = "Conv2dBackwardWeight"
+	p := planConv(op, x.shape, weightShape, cfg)
+	checkConvGrad(op, p, g, x.shape, weightShape)
+	dw := New(weightShape...)
+	p.backwardWeight(dw.data, x.data, g.data) // (N,Cin,H,W), (N,Cout,OH,OW) -> (Cout,Cin/groups,kh,kw)
+	return dw
+}
+
+// checkConvGrad panics unless g has the shape of the convolution's output.
+func checkConvGrad(op string, p *convPlan, g *Tensor, xShape, wShape []int) {
+	if !slices.Equal(g.shape, p.out) {
+		Panicf(op, "output gradient %s for input %s and weight %s: want %s",
+			ShapeString(g.shape), ShapeString(xShape), ShapeString(wShape), ShapeString(p.out))
+	}
+}
+
+// ConvTranspose2dConfig holds the hyper-parameters of a 2-D transposed convolution,
+// each [2]int as (height, width). Zero values take PyTorch's defaults: a zero Stride
+// entry means 1, Padding and OutputPadding 0 mean none, a zero Dilation entry means 1
+// and Groups 0 means 1. OutputPadding must be smaller than Stride (PyTorch also allows
+// it to be smaller than Dilation instead; that case is not supported).
+type ConvTranspose2dConfig struct {
+	Stride        [2]int // step between windows of the matching convolution [1,1]
+	Padding       [2]int // padding of the matching convolution, removed from the output [0,0]
+	OutputPadding [2]int // extra rows and columns added to one side of the output [0,0]
+	Dilation      [2]int // spacing between kernel taps [1,1]
+	Groups        int    // channel groups [1]
+}
+
+// Conv returns the configuration of the convolution whose input gradient the transposed
+// convolution is. With it, the gradients of y = ConvTranspose2d(x, w, b, c) for an
+// output gradient g are
+//
+//	dx = Conv2d(g, w, nil, c.Conv())
+//	dw = Conv2dBackwardWeight(g, x, w.Shape(), c.Conv())
+//	db = the sum of g over axes 0, 2 and 3.
+func (c ConvTranspose2dConfig) Conv() Conv2dConfig {
+	return Conv2dConfig{Stride: c.Stride, Padding: c.Padding, Dilation: c.Dilation, Groups: c.Groups}
+}
+
+// ConvTranspose2dOutputShape returns the shape of ConvTranspose2d's output for an input
+// of shape xShape (N,Cin,H,W) and weight of shape wShape (Cin,Cout/groups,kh,kw):
+// (N,Cout,OH,OW) with OH = (H-1)·stride-2·padding+dilation·(kh-1)+outputPadding+1,
+// likewise OW. It panics if the shapes do not fit each other or c.
+func ConvTranspose2dOutputShape(xShape, wShape []int, c ConvTranspose2dConfig) []int {
+	return planConvTranspose("ConvTranspose2d", xShape, wShape, c).out
+}
+
+// planConvTranspose returns the plan of the convolution whose input gradient the
+// transposed convolution is: its input is the transposed convolution's output.
+func planConvTranspose(op string, xShape, wShape []int, c ConvTranspose2dConfig) *convPlan {
+	cc := c.Conv().withDefaults(op)
+	if len(xShape) != 4 || len(wShape) != 4 {
+		Panicf(op, "input %s and weight %s must both be 4-D (N,Cin,H,W) and (Cin,Cout/groups,kh,kw)",
+			ShapeString(xShape), ShapeString(wShape))
+	}
+	if xShape[1] != wShape[0] || xShape[1]%cc.Groups != 0 {
+		Panicf(op, "input %s and weight %s do not match with %d groups (weight axis 0 must be Cin, divisible by groups)",
+			ShapeString(xShape), ShapeString(wShape), cc.Groups)
+	}
+	outShape := []int{xShape[0], wShape[1] * cc.Groups, 0, 0}
+	for i := range 2 {
+		op2 := c.OutputPadding[i]
+		if op2 < 0 || op2 >= cc.Stride[i] {
+			Panicf(op, "output padding %v must be non-negative and smaller than stride %v", c.OutputPadding, cc.Stride)
+		}
+		outShape[2+i] = (xShape[2+i]-1)*cc.Stride[i] - 2*cc.Padding[i] + cc.Dilation[i]*(wShape[2+i]-1) + op2 + 1
+		if outShape[2+i] <= 0 {
+			Panicf(op, "input %s and weight %s with stride %v, padding %v give an empty output",
+				ShapeString(xShape), ShapeString(wShape), cc.Stride, cc.Padding)
+		}
+	}
+	p := planConv(op, outShape, wShape, cc)
+	if p.out[2] != xShape[2] || p.out[3] != xShape[3] {
+		// Unreachable while output padding is below the stride; kept as a guard.
+		Panicf(op, "input %s does not match output %s", ShapeString(xShape), ShapeString(outShape))
+	}
+	return &convPlan{geo: p.geo, n: p.n, groups: p.groups, coutg: p.coutg, out: outShape}
+}
+
+// ConvTranspose2d returns the 2-D transposed convolution of x (N,Cin,H,W) with
+// w (Cin,Cout/groups,kh,kw) plus the bias b (Cout), which may be nil, as
+// torch.nn.functional.conv_transpose2d. The output shape is given by
+// ConvTranspose2dOutputShape. It is the gradient of Conv2d with respect to its input,
+// computed with the same kernels. It panics if the shapes do not fit each other or cfg.
+func ConvTranspose2d(x, w, b *Tensor, cfg ConvTranspose2dConfig) *Tensor {
+	const op = "ConvTranspose2d"
+	p := planConvTranspose(op, x.shape, w.shape, cfg)
+	if b != nil && (len(b.shape) != 1 || b.shape[0] != p.out[1]) {
+		Panicf(op, "bias %s for weight %s: want (%d)", ShapeString(b.shape), ShapeString(w.shape), p.out[1])
+	}
+	out := New(p.out...)
+	p.backwardInput(out.data, x.data, w.data) // (N,Cin,H,W) -> (N,Cout,OH,OW)
+	if b != nil {
+		addBias(op, out, b)
+	}
+	return out
+}
