@@ -1,12 +1,10 @@
 package autograd
 
 import (
-	"encoding/json"
-	"math"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/require"
 )
@@ -18,77 +16,13 @@ const convGoldenTol = 1e-4 // absolute and relative
 
 func pair(v []int) [2]int { return [2]int{v[0], v[1]} }
 
-// convGolden is the golden-file format of testdata/golden.py. It is read here rather
-// than with tensor/internal/golden, which package autograd may not import.
-type convGolden struct {
-	Cases []*convGoldenCase `json:"cases"`
-}
-
-type convGoldenCase struct {
-	Name    string         `json:"name"`
-	Attrs   map[string]any `json:"attrs"`
-	Tensors map[string]*struct {
-		Shape []int     `json:"shape"`
-		Data  []float64 `json:"data"`
-	} `json:"tensors"`
-}
-
-func (c *convGoldenCase) Has(name string) bool { _, ok := c.Tensors[name]; return ok }
-
-func (c *convGoldenCase) T(t *testing.T, name string) *tensor.Tensor {
-	t.Helper()
-	s, ok := c.Tensors[name]
-	require.True(t, ok, "case %q has no tensor %q", c.Name, name)
-	return tensor.FromFloat64(s.Data, s.Shape...)
-}
-
-func (c *convGoldenCase) Int(t *testing.T, name string) int {
-	t.Helper()
-	switch v := c.Attrs[name].(type) {
-	case float64:
-		return int(v)
-	case bool:
-		if v {
-			return 1
-		}
-		return 0
-	}
-	t.Fatalf("case %q has no numeric attribute %q", c.Name, name)
-	return 0
-}
-
-func (c *convGoldenCase) Ints(t *testing.T, name string) []int {
-	t.Helper()
-	raw, ok := c.Attrs[name].([]any)
-	require.True(t, ok, "case %q has no list attribute %q", c.Name, name)
-	out := make([]int, len(raw))
-	for i, v := range raw {
-		out[i] = int(v.(float64))
-	}
-	return out
-}
-
-// convClose fails unless got and want have one shape and differ by at most
-// atol + rtol·|want| everywhere.
 func convClose(t *testing.T, what string, got, want *tensor.Tensor, atol, rtol float64) {
 	t.Helper()
-	require.Equal(t, want.Shape(), got.Shape(), what)
-	g, w := got.Data(), want.Data()
-	for i := range g {
-		d := math.Abs(float64(g[i]) - float64(w[i]))
-		if lim := atol + rtol*math.Abs(float64(w[i])); !(d <= lim) {
-			t.Fatalf("%s: element %d is %g, want %g (diff %.3g > %.3g)", what, i, g[i], w[i], d, lim)
-		}
-	}
+	golden.Close(t, what, got, want, atol, rtol)
 }
 
-// TestConvGolden runs every case of the golden file forward and backward through the
-// tape and compares the output and the gradients of Σ y·g with PyTorch's.
 func TestConvGolden(t *testing.T) {
-	raw, err := os.ReadFile(convGoldenPath)
-	require.NoError(t, err)
-	var f convGolden
-	require.NoError(t, json.Unmarshal(raw, &f))
+	f := golden.Load(t, convGoldenPath)
 	require.NotEmpty(t, f.Cases)
 	for _, c := range f.Cases {
 		t.Run(c.Name, func(t *testing.T) {
