@@ -143,3 +143,45 @@ func sqrt(x float64) float64 {
 	}
 	return r
 }
+
+func TestConvLayers(t *testing.T) {
+	cases := []struct {
+		name  string
+		build func(vb *VarBuilder) Module
+		shape []int
+		out   []int
+	}{
+		{"conv", func(vb *VarBuilder) Module { return NewConv2d(vb, 2, 4, 3, Conv2dConfig{Stride: 2, Padding: 1, Groups: 2}) }, []int{1, 2, 5, 5}, []int{1, 4, 3, 3}},
+		{"conv_sn", func(vb *VarBuilder) Module { return NewConv2d(vb, 2, 3, 3, Conv2dConfig{SpectralNorm: true}) }, []int{1, 2, 4, 4}, []int{1, 3, 2, 2}},
+		{"convT", func(vb *VarBuilder) Module {
+			return NewConvTranspose2d(vb, 2, 3, 4, Conv2dConfig{Stride: 2, Padding: 1})
+		}, []int{1, 2, 3, 3}, []int{1, 3, 6, 6}},
+		{"maxpool", func(vb *VarBuilder) Module { return MaxPool2d{Kernel: 2} }, []int{1, 2, 4, 4}, []int{1, 2, 2, 2}},
+		{"avgpool", func(vb *VarBuilder) Module { return AvgPool2d{Kernel: 3, Stride: 1, Padding: 1} }, []int{1, 1, 3, 3}, []int{1, 1, 3, 3}},
+		{"adaptive", func(vb *VarBuilder) Module { return AdaptiveAvgPool2d{H: 2, W: 2} }, []int{1, 1, 5, 5}, []int{1, 1, 2, 2}},
+		{"upsample", func(vb *VarBuilder) Module { return Upsample{Scale: 2} }, []int{1, 1, 2, 3}, []int{1, 1, 4, 6}},
+		{"bilinear", func(vb *VarBuilder) Module { return Upsample{Size: [2]int{5, 4}, Bilinear: true} }, []int{1, 1, 2, 3}, []int{1, 1, 5, 4}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			vs := newStore()
+			m := c.build(vs.Root())
+			vs.SetTraining(false) // hold spectral-norm vectors fixed during the check
+			rng := rand.New(rand.NewPCG(5, 7))
+			x := autograd.Param(tensor.Randn(rng, c.shape...))
+			require.Equal(t, c.out, m.Forward(x).Shape())
+			vars := append([]*autograd.Var{x}, vs.Params()...)
+			require.NoError(t, autograd.GradCheckVars(func() *autograd.Var { return m.Forward(x) }, vars, autograd.GradCheckConfig{}))
+		})
+	}
+}
+
+func TestConvNamesAndShapesFollowPyTorch(t *testing.T) {
+	vs := newStore()
+	NewConv2d(vs.Root().Push("c"), 4, 6, 3, Conv2dConfig{Groups: 2})
+	NewConvTranspose2d(vs.Root().Push("t"), 4, 6, 3, Conv2dConfig{Groups: 2})
+	sd := vs.StateDict()
+	require.Equal(t, []int{6, 2, 3, 3}, sd["c.weight"].Shape())
+	require.Equal(t, []int{4, 3, 3, 3}, sd["t.weight"].Shape())
+	require.Equal(t, []int{6}, sd["t.bias"].Shape())
+}
