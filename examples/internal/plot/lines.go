@@ -209,15 +209,16 @@ func Lines(series []Series, cfg LineConfig) image.Image {
 
 	// Curves, clipped to the plotting area.
 	unit := smoothUnit(series, ok)
+	ink := make([]bool, plot.Dx()*plot.Dy()) // where curves were drawn, to place the legend
 	for k, s := range series {
 		c := seriesColor(s, k)
 		if cfg.Smooth > 0 {
 			faint := c
 			faint.A = uint8(float64(c.A)*0.3 + 0.5)
-			drawCurve(img, plot, curve(s, s.Y, ok, px, py), faint, 1.2)
-			drawCurve(img, plot, curve(s, smooth(s, cfg.Smooth, unit, cfg.LogY, ok), ok, px, py), c, lineWidth)
+			drawCurve(img, plot, ink, curve(s, s.Y, ok, px, py), faint, 1.2)
+			drawCurve(img, plot, ink, curve(s, smooth(s, cfg.Smooth, unit, cfg.LogY, ok), ok, px, py), c, lineWidth)
 		} else {
-			drawCurve(img, plot, curve(s, s.Y, ok, px, py), c, lineWidth)
+			drawCurve(img, plot, ink, curve(s, s.Y, ok, px, py), c, lineWidth)
 		}
 	}
 
@@ -239,13 +240,14 @@ func Lines(series []Series, cfg LineConfig) image.Image {
 		drawTextUp(img, lineMargin, (plot.Min.Y+plot.Max.Y+textWidth(cfg.YLabel))/2, cfg.YLabel, textColor, 1)
 	}
 
-	drawLegend(img, plot, series)
+	drawLegend(img, plot, ink, series)
 	return img
 }
 
 // drawLegend draws the names of the named series with a short line in their colour, in
-// a box in the top right corner of plot.
-func drawLegend(img *image.RGBA, plot image.Rectangle, series []Series) {
+// a box in the corner of plot that hides the fewest curve pixels (those set in ink),
+// preferring the top right, then top left, bottom right and bottom left.
+func drawLegend(img *image.RGBA, plot image.Rectangle, ink []bool, series []Series) {
 	const (
 		pad    = 8
 		swatch = 20
@@ -262,7 +264,27 @@ func drawLegend(img *image.RGBA, plot image.Rectangle, series []Series) {
 		return
 	}
 	w, h := pad+swatch+pad/2+textW+pad, pad+n*rowH-(rowH-GlyphHeight)+pad
-	box := image.Rect(plot.Max.X-pad-w, plot.Min.Y+pad, plot.Max.X-pad, plot.Min.Y+pad+h)
+	var box image.Rectangle
+	best := -1
+	for _, corner := range []image.Point{
+		{plot.Max.X - pad - w, plot.Min.Y + pad},
+		{plot.Min.X + pad, plot.Min.Y + pad},
+		{plot.Max.X - pad - w, plot.Max.Y - pad - h},
+		{plot.Min.X + pad, plot.Max.Y - pad - h},
+	} {
+		r := image.Rectangle{Min: corner, Max: corner.Add(image.Pt(w, h))}
+		n := 0
+		for y := max(r.Min.Y, plot.Min.Y); y < min(r.Max.Y, plot.Max.Y); y++ {
+			for x := max(r.Min.X, plot.Min.X); x < min(r.Max.X, plot.Max.X); x++ {
+				if ink[(y-plot.Min.Y)*plot.Dx()+x-plot.Min.X] {
+					n++
+				}
+			}
+		}
+		if best < 0 || n < best {
+			box, best = r, n
+		}
+	}
 	fillRect(img, box, color.NRGBA{0xff, 0xff, 0xff, 0xe0})
 	fillRect(img, image.Rect(box.Min.X, box.Min.Y, box.Max.X, box.Min.Y+1), gridColor)
 	fillRect(img, image.Rect(box.Min.X, box.Max.Y-1, box.Max.X, box.Max.Y), gridColor)
@@ -376,10 +398,10 @@ func smoothUnit(series []Series, ok func(x, y float64) bool) float64 {
 }
 
 // drawCurve draws the runs of points as an anti-aliased polyline of the given width in
-// colour c (with opacity c.A), clipped to clip, over an opaque img. Each pixel's
-// coverage is the largest over the segments, so joints are not drawn twice and
-// translucent colours stay even.
-func drawCurve(img *image.RGBA, clip image.Rectangle, runs [][]point, c color.NRGBA, width float64) {
+// colour c (with opacity c.A), clipped to clip, over an opaque img, and marks the
+// pixels it covers in ink (clip-sized, row-major). Each pixel's coverage is the largest
+// over the segments, so joints are not drawn twice and translucent colours stay even.
+func drawCurve(img *image.RGBA, clip image.Rectangle, ink []bool, runs [][]point, c color.NRGBA, width float64) {
 	w, h := clip.Dx(), clip.Dy()
 	cov := make([]float32, w*h)
 	half := width / 2
@@ -423,6 +445,7 @@ func drawCurve(img *image.RGBA, clip image.Rectangle, runs [][]point, c color.NR
 			if a == 0 {
 				continue
 			}
+			ink[y*w+x] = true
 			p := img.Pix[img.PixOffset(clip.Min.X+x, clip.Min.Y+y):]
 			p[0] = uint8(float64(p[0])*(1-a) + float64(c.R)*a + 0.5)
 			p[1] = uint8(float64(p[1])*(1-a) + float64(c.G)*a + 0.5)

@@ -460,3 +460,30 @@ func countColor(img *image.RGBA, r image.Rectangle, c color.RGBA) int {
 	}
 	return n
 }
+
+func TestLegendAvoidsCurves(t *testing.T) {
+	tests := []struct {
+		name    string
+		y       []float64
+		topLeft bool // where the legend should go: top left, else top right
+	}{
+		{"falling curve", []float64{3, 2, 1, 0.5, 0.25, 0.2}, false},
+		{"rising curve", []float64{0.2, 0.25, 0.5, 1, 2, 3}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := Lines([]Series{{Name: "loss", Y: tt.y}}, LineConfig{Width: 400, Height: 300}).(*image.RGBA)
+			// The legend's text is the only text inside the upper half of the picture's
+			// middle band (tick labels are on the left and at the bottom).
+			left := countColor(img, image.Rect(60, 10, 200, 150), textColor)
+			right := countColor(img, image.Rect(200, 10, 400, 150), textColor)
+			if tt.topLeft {
+				assert.Positive(t, left)
+				assert.Zero(t, right)
+			} else {
+				assert.Zero(t, left)
+				assert.Positive(t, right)
+			}
+		})
+	}
+}

@@ -52,6 +52,28 @@ func TestWriteSamples(t *testing.T) {
 	cfg.Title += " (log, smoothed)"
 	must(t, SavePNG(filepath.Join(dir, "loss_log.png"), Lines(series, cfg)))
 
+	// GAN losses: several series, negative values, few points.
+	var gs []Series
+	for k, name := range []string{"D real", "D fake", "G", "gradient penalty"} {
+		y := make([]float64, 60)
+		for i := range y {
+			y[i] = float64(k-1)*0.6 + 0.3*math.Sin(float64(i)/5+float64(k)) + 0.1*rng.NormFloat64()
+		}
+		gs = append(gs, Series{Name: name, Y: y})
+	}
+	must(t, SavePNG(filepath.Join(dir, "gan.png"), Lines(gs, LineConfig{Title: "WGAN-GP", XLabel: "epoch", Width: 640, Height: 360})))
+
+	// A bigger attention map with labels written upwards.
+	words := []string{"<bos>", "In", "the", "beginning", "was", "the", "word", ",", "and", "the", "word", "was", "with", "God", ".", "<eos>"}
+	big := make([][]float32, len(words))
+	for i := range big {
+		big[i] = make([]float32, len(words))
+		for j := 0; j <= i; j++ {
+			big[i][j] = float32(math.Exp(-math.Abs(float64(i-j)) / 2))
+		}
+	}
+	must(t, SavePNG(filepath.Join(dir, "heatmap_big.png"), Upscale(Heatmap(big, words, words, 14), 2)))
+
 	// Attention.
 	toks := []string{"<s>", "the", "cat", "sat", "on", "the", "mat", "."}
 	att := make([][]float32, len(toks))
