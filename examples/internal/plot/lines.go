@@ -45,7 +45,7 @@ type LineConfig struct {
 }
 
 // Palette is the sequence of colours given to series without one: matplotlib's tab10
-// colours, distinct from each other and for most colour-blind viewers.
+// colours, well apart from each other and from the grey chart furniture.
 var Palette = []color.RGBA{
 	{0x1f, 0x77, 0xb4, 0xff}, // blue
 	{0xff, 0x7f, 0x0e, 0xff}, // orange
