@@ -151,7 +151,9 @@ func TestConvLayers(t *testing.T) {
 		shape []int
 		out   []int
 	}{
-		{"conv", func(vb *VarBuilder) Module { return NewConv2d(vb, 2, 4, 3, Conv2dConfig{Stride: 2, Padding: 1, Groups: 2}) }, []int{1, 2, 5, 5}, []int{1, 4, 3, 3}},
+		{"conv", func(vb *VarBuilder) Module {
+			return NewConv2d(vb, 2, 4, 3, Conv2dConfig{Stride: 2, Padding: 1, Groups: 2})
+		}, []int{1, 2, 5, 5}, []int{1, 4, 3, 3}},
 		{"conv_sn", func(vb *VarBuilder) Module { return NewConv2d(vb, 2, 3, 3, Conv2dConfig{SpectralNorm: true}) }, []int{1, 2, 4, 4}, []int{1, 3, 2, 2}},
 		{"convT", func(vb *VarBuilder) Module {
 			return NewConvTranspose2d(vb, 2, 3, 4, Conv2dConfig{Stride: 2, Padding: 1})

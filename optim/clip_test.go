@@ -36,7 +36,6 @@ func TestClipMatchesPyTorch(t *testing.T) {
 	}
 }
 
-
 // assertClose checks got against want to rtol relative to want's largest value.
 func assertClose(t *testing.T, what string, want, got *tensor.Tensor, rtol float64) {
 	t.Helper()

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/genblocks/genblocks/tensor"
 	"github.com/genblocks/genblocks/internal/golden"
+	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

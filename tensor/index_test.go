@@ -3,8 +3,8 @@ package tensor_test
 import (
 	"testing"
 
-	"github.com/genblocks/genblocks/tensor"
 	"github.com/genblocks/genblocks/internal/golden"
+	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
