@@ -37,6 +37,7 @@ type BPE struct {
 	byLen   []string         // special token texts, longest first
 	mu      sync.RWMutex     // guards cache
 	cache   map[string][]int // piece -> ids
+	ordered bool             // every merge's parts are made only by earlier merges
 }
 
 // merge is one BPE rule: the pair becomes token id; lower ranks apply first.
@@ -102,6 +103,23 @@ func newBPE(b *BPE, idOf map[string]int32) (*BPE, error) {
 			return nil, fmt.Errorf("merge %d has no token for its result", r)
 		}
 		b.ranks[k] = merge{rank: int32(r), id: id}
+	}
+	// ordered lets long pieces use mergeHeap, which applies merges in rank order as they
+	// become possible; that equals GPT-2's algorithm when no merge can create a pair
+	// that ranks before itself. True for GPT-2 and for most trained vocabularies.
+	lastMade := make([]int32, len(b.vocab)) // highest rank of a merge that makes the id
+	for i := range lastMade {
+		lastMade[i] = -1
+	}
+	for _, m := range b.ranks {
+		lastMade[m.id] = max(lastMade[m.id], m.rank)
+	}
+	b.ordered = true
+	for k, m := range b.ranks {
+		l, r := int32(k>>32), int32(uint32(k))
+		if lastMade[l] >= m.rank || lastMade[r] >= m.rank {
+			b.ordered = false
+		}
 	}
 	b.byLen = b.byLen[:0]
 	for s := range b.special {
@@ -205,7 +223,11 @@ func (b *BPE) appendPiece(out []int, piece string) []int {
 	if ok {
 		return append(out, ids...)
 	}
-	ids = b.mergePiece(piece)
+	if b.ordered && len(piece) > heapMergeMin {
+		ids = b.mergeHeap(piece)
+	} else {
+		ids = b.mergePiece(piece)
+	}
 	b.mu.Lock()
 	if len(b.cache) >= maxCache {
 		clear(b.cache)
@@ -213,6 +235,100 @@ func (b *BPE) appendPiece(out []int, piece string) []int {
 	b.cache[strings.Clone(piece)] = ids
 	b.mu.Unlock()
 	return append(out, ids...)
+}
+
+// heapMergeMin is the piece length above which mergeHeap, O(n log n), replaces
+// mergePiece, O(n²).
+const heapMergeMin = 32
+
+// mergeHeap gives mergePiece's result for a BPE whose merges are ordered, in
+// O(n log n): a heap holds the ranked adjacent pairs by (rank, position), and symbols
+// form a linked list. An entry whose pair is no longer adjacent is skipped when popped.
+func (b *BPE) mergeHeap(piece string) []int {
+	type symbol struct{ id, prev, next int32 } // id -1: merged into its left neighbour
+	sym := make([]symbol, len(piece))
+	for i := range sym {
+		sym[i] = symbol{id: b.byteID[piece[i]], prev: int32(i - 1), next: int32(i + 1)}
+	}
+	sym[len(sym)-1].next = -1
+	var h candHeap
+	push := func(pos int32) {
+		if r := sym[pos].next; r >= 0 {
+			if m, ok := b.ranks[pairKey(sym[pos].id, sym[r].id)]; ok {
+				h.push(cand{rank: m.rank, pos: pos, left: sym[pos].id, right: sym[r].id, id: m.id})
+			}
+		}
+	}
+	for i := range int32(len(sym) - 1) {
+		push(i)
+	}
+	for len(h) > 0 {
+		c := h.pop()
+		s := &sym[c.pos]
+		if s.id != c.left || s.next < 0 || sym[s.next].id != c.right {
+			continue // stale
+		}
+		r := s.next
+		s.id, s.next = c.id, sym[r].next
+		sym[r].id = -1
+		if s.next >= 0 {
+			sym[s.next].prev = c.pos
+		}
+		if s.prev >= 0 {
+			push(s.prev)
+		}
+		push(c.pos)
+	}
+	var ids []int
+	for i := int32(0); i >= 0; i = sym[i].next {
+		ids = append(ids, int(sym[i].id))
+	}
+	return ids
+}
+
+// cand is a ranked adjacent pair in mergeHeap.
+type cand struct{ rank, pos, left, right, id int32 }
+
+// candHeap is a binary min-heap of cands by (rank, pos).
+type candHeap []cand
+
+func (c cand) less(d cand) bool { return c.rank < d.rank || (c.rank == d.rank && c.pos < d.pos) }
+
+func (h *candHeap) push(c cand) {
+	*h = append(*h, c)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].less(s[p]) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+}
+
+func (h *candHeap) pop() cand {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && s[l].less(s[m]) {
+			m = l
+		}
+		if l+1 < n && s[l+1].less(s[m]) {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
 }
 
 // mergePiece runs GPT-2's bpe(): starting from single bytes, repeatedly take the

@@ -125,6 +125,32 @@ func TestBPERoundTrip(t *testing.T) {
 	}
 }
 
+func TestMergeHeapMatchesGPT2Algorithm(t *testing.T) {
+	tok := gpt2(t)
+	require.True(t, tok.ordered)
+	rng := rand.New(rand.NewPCG(7, 7))
+	pieces := []string{strings.Repeat("a", 1001), strings.Repeat("ab", 300), "x", "hello"}
+	for range 20 {
+		var b strings.Builder
+		for range 1 + rng.IntN(3000) {
+			b.WriteByte("aabcdeeefghilmnorst0 \xc3\xa9"[rng.IntN(23)])
+		}
+		pieces = append(pieces, b.String())
+	}
+	for _, p := range pieces {
+		require.Equal(t, tok.mergePiece(p), tok.mergeHeap(p), "%q", p)
+	}
+	// Long words encode in O(n log n): 1 MB without a space.
+	long := randomText(rng, 1<<20)
+	long = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == ',' || r == '.' {
+			return 'q'
+		}
+		return r
+	}, long)
+	assert.Equal(t, long, tok.Decode(tok.Encode(long)))
+}
+
 func TestBPEDecodePanics(t *testing.T) {
 	tok := gpt2(t)
 	assert.PanicsWithError(t, "transformer: BPE.Decode: id 50257 out of range [0,50257)", func() { tok.Decode([]int{1, 50257}) })
@@ -389,6 +415,7 @@ func FuzzBPERoundTrip(f *testing.F) {
 	tok := gpt2(f)
 	small, err := TrainBPE(trainCorpus, 400, []string{EndOfText})
 	require.NoError(f, err)
+	require.True(f, small.ordered)
 	f.Fuzz(func(t *testing.T, s string) {
 		// Byte-level BPE has a token for every byte, so every string round-trips byte
 		// for byte, valid UTF-8 or not.
@@ -398,6 +425,14 @@ func FuzzBPERoundTrip(f *testing.F) {
 			}
 			if got := b.Decode(b.EncodeSpecial(s)); got != s {
 				t.Fatalf("Decode(EncodeSpecial(%q)) = %q", s, got)
+			}
+		}
+		// Both merge algorithms agree on the whole input taken as one piece.
+		for _, b := range []*BPE{tok, small} {
+			if len(s) > 0 && b.ordered {
+				if x, y := b.mergePiece(s), b.mergeHeap(s); !equalInts(x, y) {
+					t.Fatalf("mergePiece(%q) = %v, mergeHeap = %v", s, x, y)
+				}
 			}
 		}
 		// The pre-tokens concatenate to the input.

@@ -17,8 +17,9 @@ import (
 // Invalid UTF-8 is read as U+FFFD, one per bad byte, as ranging over a string does: such
 // text round-trips as string([]rune(s)), not byte for byte.
 type CharTokenizer struct {
-	runes []rune       // id -> rune
-	ids   map[rune]int // rune -> id
+	runes []rune               // id -> rune
+	ids   map[rune]int         // rune -> id
+	ascii [utf8.RuneSelf]int32 // ids of ASCII runes, -1 if absent
 }
 
 // NewCharTokenizer builds the vocabulary of the distinct runes of corpus, sorted by code
@@ -37,19 +38,32 @@ func NewCharTokenizer(corpus string) *CharTokenizer {
 }
 
 func newCharTokenizer(runes []rune) *CharTokenizer {
-	ids := make(map[rune]int, len(runes))
+	t := &CharTokenizer{runes: runes, ids: make(map[rune]int, len(runes))}
 	for i, r := range runes {
-		ids[r] = i
+		t.ids[r] = i
+		if r < utf8.RuneSelf {
+			t.ascii[r] = int32(i) + 1
+		}
 	}
-	return &CharTokenizer{runes: runes, ids: ids}
+	return t
+}
+
+// id returns the id of r.
+func (t *CharTokenizer) id(r rune) (int, bool) {
+	if r < utf8.RuneSelf {
+		id := t.ascii[r]
+		return int(id) - 1, id > 0
+	}
+	id, ok := t.ids[r]
+	return id, ok
 }
 
 // Encode returns the id of each rune of s, skipping runes that are not in the vocabulary.
 // Use EncodeStrict to be told about them instead.
 func (t *CharTokenizer) Encode(s string) []int {
-	out := make([]int, 0, len(s))
+	out := make([]int, 0, utf8.RuneCountInString(s))
 	for _, r := range s {
-		if id, ok := t.ids[r]; ok {
+		if id, ok := t.id(r); ok {
 			out = append(out, id)
 		}
 	}
@@ -61,7 +75,7 @@ func (t *CharTokenizer) Encode(s string) []int {
 func (t *CharTokenizer) EncodeStrict(s string) ([]int, error) {
 	out := make([]int, 0, len(s))
 	for i, r := range s {
-		id, ok := t.ids[r]
+		id, ok := t.id(r)
 		if !ok {
 			return nil, fmt.Errorf("transformer: CharTokenizer: rune %q at byte %d is not in the vocabulary", r, i)
 		}
