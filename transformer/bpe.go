@@ -435,10 +435,10 @@ func loadGPT2(encoderJSON, vocabBPE io.Reader) (*BPE, error) {
 	if err := json.NewDecoder(encoderJSON).Decode(&enc); err != nil {
 		return nil, fmt.Errorf("encoder: %w", err)
 	}
-	n := 0
+	n, limit := 0, 2*len(enc)+1024 // ids may have gaps, but not absurd ones
 	for key, id := range enc {
-		if id < 0 || id >= 1<<24 {
-			return nil, fmt.Errorf("encoder: token %q has id %d outside [0,%d)", key, id, 1<<24)
+		if id < 0 || id >= limit {
+			return nil, fmt.Errorf("encoder: token %q has id %d outside [0,%d)", key, id, limit)
 		}
 		n = max(n, id+1)
 	}

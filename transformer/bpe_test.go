@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -151,6 +152,21 @@ func TestMergeHeapMatchesGPT2Algorithm(t *testing.T) {
 	assert.Equal(t, long, tok.Decode(tok.Encode(long)))
 }
 
+func TestBPEConcurrentEncode(t *testing.T) {
+	tok := gpt2(t)
+	text := randomText(rand.New(rand.NewPCG(8, 8)), 20000)
+	want := tok.Encode(text)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			sub := text[g*1000 : (g+1)*3000]
+			assert.Equal(t, sub, tok.Decode(tok.Encode(sub)))
+			assert.Equal(t, want, tok.Encode(text))
+		})
+	}
+	wg.Wait()
+}
+
 func TestBPEDecodePanics(t *testing.T) {
 	tok := gpt2(t)
 	assert.PanicsWithError(t, "transformer: BPE.Decode: id 50257 out of range [0,50257)", func() { tok.Decode([]int{1, 50257}) })
@@ -223,6 +239,16 @@ func TestLoadGPT2Errors(t *testing.T) {
 	tok, err := LoadGPT2(strings.NewReader(full), strings.NewReader("#version: 0.2\na b\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []int{256, 'c'}, tok.Encode("abc"), "a b merged")
+	assert.True(t, tok.ordered)
+
+	// A merge that uses a token before a later merge makes it: GPT-2's algorithm still
+	// applies, through mergePiece even for long pieces.
+	tok, err = LoadGPT2(strings.NewReader(bytesOnly.String()+`, "ab": 256, "abc": 257}`),
+		strings.NewReader("#version: 0.2\nab c\na b\n"))
+	require.NoError(t, err)
+	assert.False(t, tok.ordered)
+	assert.Equal(t, []int{257}, tok.Encode("abc"))
+	assert.Equal(t, slices.Repeat([]int{257}, 40), tok.Encode(strings.Repeat("abc", 40)))
 }
 
 // trainCorpus is a few lines of Shakespeare, repeated with variations.
@@ -447,4 +473,40 @@ func FuzzBPERoundTrip(f *testing.F) {
 			t.Fatalf("pieces of %q join to %q", s, joined.String())
 		}
 	})
+}
+
+func ExampleLoadGPT2Dir() {
+	tok, err := LoadGPT2Dir("testdata/gpt2")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ids := tok.Encode("Hello, world! It's 2024.")
+	fmt.Println(ids)
+	fmt.Printf("%q\n", tok.Decode(ids[:3]))
+	fmt.Println(tok.EncodeSpecial("The end." + EndOfText))
+	fmt.Println(tok.VocabSize(), tok.SpecialTokens())
+	// Output:
+	// [15496 11 995 0 632 338 48609 13]
+	// "Hello, world"
+	// [464 886 13 50256]
+	// 50257 map[<|endoftext|>:50256]
+}
+
+func ExampleTrainBPE() {
+	corpus := strings.Repeat("the cat sat on the mat. the cat ate the rat.\n", 20)
+	tok, err := TrainBPE(corpus, 256+10+1, []string{EndOfText})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ids := tok.Encode("the cat sat")
+	fmt.Println(tok.VocabSize(), ids)
+	for _, id := range ids {
+		fmt.Printf("%q ", tok.TokenBytes(id))
+	}
+	fmt.Println()
+	// Output:
+	// 267 [258 261 265 256]
+	// "the" " cat" " s" "at"
 }

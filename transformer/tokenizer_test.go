@@ -148,3 +148,16 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+func ExampleNewCharTokenizer() {
+	tok := NewCharTokenizer("hello world")
+	ids := tok.Encode("hold the door")
+	fmt.Println(tok.VocabSize(), ids)
+	fmt.Printf("%q\n", tok.Decode(ids))
+	_, err := tok.EncodeStrict("hold the door")
+	fmt.Println(err)
+	// Output:
+	// 8 [3 5 4 1 0 3 2 0 1 5 5 6]
+	// "hold he door"
+	// transformer: CharTokenizer: rune 't' at byte 5 is not in the vocabulary
+}
