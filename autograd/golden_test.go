@@ -1,13 +1,11 @@
 package autograd
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +19,7 @@ type tol struct{ atol, rtol float64 }
 // goldenOp builds an op of the golden table from a case's attributes. Fwd and grad are
 // the tolerances for the forward value and for the input gradients.
 type goldenOp struct {
-	f    func(t *testing.T, c *goldenCase, xs []*Var) *Var
+	f    func(t *testing.T, c *golden.Case, xs []*Var) *Var
 	fwd  tol
 	grad tol
 }
@@ -49,49 +47,49 @@ var (
 	extremeGrad = tol{1e-5, 1e-3}
 )
 
-func axesAttr(t *testing.T, c *goldenCase) []int {
+func axesAttr(t *testing.T, c *golden.Case) []int {
 	if _, ok := c.Attrs["axes"]; !ok {
 		return nil
 	}
 	return c.Ints(t, "axes")
 }
 
-func keepAttr(t *testing.T, c *goldenCase) bool { return c.Int(t, "keepdim") == 1 }
+func keepAttr(t *testing.T, c *golden.Case) bool { return c.Int(t, "keepdim") == 1 }
 
 func binOp(f func(a, b *Var) *Var, fwd, grad tol) goldenOp {
-	return goldenOp{f: func(_ *testing.T, _ *goldenCase, xs []*Var) *Var { return f(xs[0], xs[1]) }, fwd: fwd, grad: grad}
+	return goldenOp{f: func(_ *testing.T, _ *golden.Case, xs []*Var) *Var { return f(xs[0], xs[1]) }, fwd: fwd, grad: grad}
 }
 
 func cmpOp(f func(a, b *tensor.Tensor) *tensor.Tensor) goldenOp {
-	return goldenOp{f: func(_ *testing.T, _ *goldenCase, xs []*Var) *Var {
+	return goldenOp{f: func(_ *testing.T, _ *golden.Case, xs []*Var) *Var {
 		return Const(f(xs[0].Value(), xs[1].Value()))
 	}, fwd: tol{0, 0}}
 }
 
 func unOp(f func(a *Var) *Var, fwd, grad tol) goldenOp {
-	return goldenOp{f: func(_ *testing.T, _ *goldenCase, xs []*Var) *Var { return f(xs[0]) }, fwd: fwd, grad: grad}
+	return goldenOp{f: func(_ *testing.T, _ *golden.Case, xs []*Var) *Var { return f(xs[0]) }, fwd: fwd, grad: grad}
 }
 
 func alphaOp(f func(a *Var, alpha float32) *Var, attr string) goldenOp {
-	return goldenOp{f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	return goldenOp{f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return f(xs[0], float32(c.Float(t, attr)))
 	}, fwd: tight, grad: tight}
 }
 
 func reduceOp(f func(a *Var, keep bool, axes ...int) *Var) goldenOp {
-	return goldenOp{f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	return goldenOp{f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return f(xs[0], keepAttr(t, c), axesAttr(t, c)...)
 	}, fwd: summed, grad: summed}
 }
 
 func varianceOp(f func(a *Var, correction int, keep bool, axes ...int) *Var) goldenOp {
-	return goldenOp{f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	return goldenOp{f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return f(xs[0], c.Int(t, "correction"), keepAttr(t, c), axesAttr(t, c)...)
 	}, fwd: summed, grad: summed}
 }
 
 func axisOp(f func(a *Var, axis int) *Var) goldenOp {
-	return goldenOp{f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	return goldenOp{f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return f(xs[0], c.Int(t, "axis"))
 	}, fwd: summed, grad: summed}
 }
@@ -111,7 +109,7 @@ var goldenOps = map[string]goldenOp{
 	"le":      cmpOp(tensor.Le),
 	"gt":      cmpOp(tensor.Gt),
 	"ge":      cmpOp(tensor.Ge),
-	"where": {f: func(_ *testing.T, _ *goldenCase, xs []*Var) *Var {
+	"where": {f: func(_ *testing.T, _ *golden.Case, xs []*Var) *Var {
 		return Where(xs[0].Value(), xs[1], xs[2])
 	}, fwd: tol{0, 0}, grad: summed},
 
@@ -134,7 +132,7 @@ var goldenOps = map[string]goldenOp{
 	"silu":       unOp(SiLU, tight, tight),
 	"softplus":   alphaOp(Softplus, "beta"),
 	"erf":        unOp(Erf, tight, tight),
-	"clamp": {f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	"clamp": {f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return Clamp(xs[0], float32(c.Float(t, "lo")), float32(c.Float(t, "hi")))
 	}, fwd: tight, grad: tight},
 
@@ -149,13 +147,13 @@ var goldenOps = map[string]goldenOp{
 	"softmax":     axisOp(Softmax),
 	"log_softmax": axisOp(LogSoftmax),
 
-	"matmul": {f: func(t *testing.T, c *goldenCase, xs []*Var) *Var {
+	"matmul": {f: func(t *testing.T, c *golden.Case, xs []*Var) *Var {
 		return MatMulT(xs[0], xs[1], c.Int(t, "transA") == 1, c.Int(t, "transB") == 1)
 	}, fwd: summed, grad: summed},
 }
 
 // inputs returns the case's tensors x0, x1, ….
-func inputs(t *testing.T, c *goldenCase) []*tensor.Tensor {
+func inputs(t *testing.T, c *golden.Case) []*tensor.Tensor {
 	var in []*tensor.Tensor
 	for i := 0; c.Has(fmt.Sprint("x", i)); i++ {
 		in = append(in, c.T(t, fmt.Sprint("x", i)))
@@ -174,7 +172,7 @@ func params(in []*tensor.Tensor) []*Var {
 // TestGoldenCore compares every op's forward value and, for a random upstream
 // gradient g, its input gradients from Grad and from BackwardWith with PyTorch.
 func TestGoldenCore(t *testing.T) {
-	f := loadGolden(t, coreGolden)
+	f := golden.Load(t, coreGolden)
 	seen := map[string]bool{}
 	for _, c := range f.Cases {
 		op := c.String(t, "op")
@@ -192,7 +190,7 @@ func TestGoldenCore(t *testing.T) {
 			in := inputs(t, c)
 			xs := params(in)
 			y := gop.f(t, c, xs)
-			closeTo(t, "forward", y.Value(), c.T(t, "y"), fwd.atol, fwd.rtol)
+			golden.Close(t, "forward", y.Value(), c.T(t, "y"), fwd.atol, fwd.rtol)
 			for _, v := range y.Value().Data() {
 				require.False(t, v != v, "forward has NaN")
 			}
@@ -208,7 +206,7 @@ func TestGoldenCore(t *testing.T) {
 			// torch.autograd.grad(y, xs, g)
 			grads := Grad([]*Var{y}, xs, []*tensor.Tensor{seed}, false)
 			for i, g := range grads {
-				closeTo(t, fmt.Sprintf("Grad x%d", i), g.Value(), c.T(t, fmt.Sprint("gx", i)), gt.atol, gt.rtol)
+				golden.Close(t, fmt.Sprintf("Grad x%d", i), g.Value(), c.T(t, fmt.Sprint("gx", i)), gt.atol, gt.rtol)
 			}
 
 			// y.backward(g) on a fresh graph, twice: the leaves' Grad accumulates.
@@ -222,7 +220,7 @@ func TestGoldenCore(t *testing.T) {
 				if got == nil {
 					got = tensor.New(want.Shape()...) // no gradient reached x (where's condition)
 				}
-				closeTo(t, fmt.Sprintf("BackwardWith x%d (accumulated twice)", i), got, want.MulScalar(2), 2*gt.atol, gt.rtol)
+				golden.Close(t, fmt.Sprintf("BackwardWith x%d (accumulated twice)", i), got, want.MulScalar(2), 2*gt.atol, gt.rtol)
 			}
 		})
 	}
@@ -232,121 +230,3 @@ func TestGoldenCore(t *testing.T) {
 	}
 }
 
-// The golden-file reader below mirrors package tensor/internal/golden, which autograd
-// cannot import: an internal package under tensor/ is visible to tensor's subtree only.
-// Once that package moves to the module root (internal/golden), these helpers can go.
-
-// goldenFile is a golden file's cases.
-type goldenFile struct {
-	Cases []*goldenCase `json:"cases"`
-}
-
-// goldenCase is one reference computation: named tensors and scalar attributes.
-type goldenCase struct {
-	Name    string                  `json:"name"`
-	Attrs   map[string]any          `json:"attrs"`
-	Tensors map[string]*goldenStore `json:"tensors"`
-}
-
-type goldenStore struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
-}
-
-func loadGolden(t testing.TB, path string) *goldenFile {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var f goldenFile
-	require.NoError(t, json.Unmarshal(b, &f), path)
-	return &f
-}
-
-func (f *goldenFile) Case(t testing.TB, name string) *goldenCase {
-	t.Helper()
-	for _, c := range f.Cases {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("golden: no case %q", name)
-	return nil
-}
-
-func (c *goldenCase) T(t testing.TB, name string) *tensor.Tensor {
-	t.Helper()
-	s, ok := c.Tensors[name]
-	if !ok {
-		t.Fatalf("golden: case %q has no tensor %q", c.Name, name)
-	}
-	shape := s.Shape
-	if shape == nil {
-		shape = []int{}
-	}
-	return tensor.FromFloat64(s.Data, shape...)
-}
-
-func (c *goldenCase) Has(name string) bool { _, ok := c.Tensors[name]; return ok }
-
-func (c *goldenCase) Int(t testing.TB, name string) int {
-	t.Helper()
-	switch v := c.Attrs[name].(type) {
-	case float64:
-		return int(v)
-	case bool:
-		if v {
-			return 1
-		}
-		return 0
-	}
-	t.Fatalf("golden: case %q has no numeric attribute %q", c.Name, name)
-	return 0
-}
-
-func (c *goldenCase) Float(t testing.TB, name string) float64 {
-	t.Helper()
-	v, ok := c.Attrs[name].(float64)
-	if !ok {
-		t.Fatalf("golden: case %q has no numeric attribute %q", c.Name, name)
-	}
-	return v
-}
-
-func (c *goldenCase) Ints(t testing.TB, name string) []int {
-	t.Helper()
-	raw, ok := c.Attrs[name].([]any)
-	if !ok {
-		t.Fatalf("golden: case %q has no list attribute %q", c.Name, name)
-	}
-	out := make([]int, len(raw))
-	for i, v := range raw {
-		out[i] = int(v.(float64))
-	}
-	return out
-}
-
-func (c *goldenCase) String(t testing.TB, name string) string {
-	t.Helper()
-	v, ok := c.Attrs[name].(string)
-	if !ok {
-		t.Fatalf("golden: case %q has no string attribute %q", c.Name, name)
-	}
-	return v
-}
-
-// closeTo fails the test if got and want differ in shape or by more than
-// atol + rtol·|want| anywhere (NaN never passes), naming the first element that does.
-func closeTo(t testing.TB, what string, got, want *tensor.Tensor, atol, rtol float64) {
-	t.Helper()
-	if !tensor.SameShape(got, want) {
-		t.Fatalf("%s: shape %s, want %s", what, tensor.ShapeString(got.Shape()), tensor.ShapeString(want.Shape()))
-	}
-	g, w := got.Data(), want.Data()
-	for i := range g {
-		d := math.Abs(float64(g[i]) - float64(w[i]))
-		lim := atol + rtol*math.Abs(float64(w[i]))
-		if !(d <= lim) && !(g[i] == w[i]) {
-			t.Fatalf("%s: element %d is %g, want %g (diff %.3g > %.3g)", what, i, g[i], w[i], d, lim)
-		}
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +31,7 @@ var secondOrderFns = map[string]func(x, W, c, b *Var) *Var{
 // p = sum(g²), and compares g, ∂p/∂x and ∂p/∂W with PyTorch's create_graph=True
 // results.
 func TestSecondOrderGolden(t *testing.T) {
-	f := loadGolden(t, coreGolden)
+	f := golden.Load(t, coreGolden)
 	for name, fn := range secondOrderFns {
 		t.Run(name, func(t *testing.T) {
 			c := f.Case(t, name)
@@ -41,22 +42,22 @@ func TestSecondOrderGolden(t *testing.T) {
 				b = Const(c.T(t, "b"))
 			}
 			out := fn(x, W, cv, b)
-			closeTo(t, "f", out.Value(), c.T(t, "f"), 1e-5, 1e-5)
+			golden.Close(t, "f", out.Value(), c.T(t, "f"), 1e-5, 1e-5)
 
 			g := Grad([]*Var{out}, []*Var{x}, nil, true)[0]
-			closeTo(t, "g = ∂f/∂x", g.Value(), c.T(t, "g"), 1e-5, 1e-5)
+			golden.Close(t, "g = ∂f/∂x", g.Value(), c.T(t, "g"), 1e-5, 1e-5)
 			require.True(t, g.RequiresGrad(), "Grad with createGraph returns a recorded Var")
 
 			p := Sum(Square(g), false)
-			closeTo(t, "p", p.Value(), c.T(t, "p"), 1e-5, 1e-5)
+			golden.Close(t, "p", p.Value(), c.T(t, "p"), 1e-5, 1e-5)
 			d := Grad([]*Var{p}, []*Var{x, W}, nil, false)
-			closeTo(t, "∂p/∂x", d[0].Value(), c.T(t, "dpx"), 1e-5, 1e-4)
-			closeTo(t, "∂p/∂W", d[1].Value(), c.T(t, "dpW"), 1e-5, 1e-4)
+			golden.Close(t, "∂p/∂x", d[0].Value(), c.T(t, "dpx"), 1e-5, 1e-4)
+			golden.Close(t, "∂p/∂W", d[1].Value(), c.T(t, "dpW"), 1e-5, 1e-4)
 
 			// The same through Backward: only the leaves' Grad fields change.
 			p.Backward()
-			closeTo(t, "x.Grad", x.Grad(), c.T(t, "dpx"), 1e-5, 1e-4)
-			closeTo(t, "W.Grad", W.Grad(), c.T(t, "dpW"), 1e-5, 1e-4)
+			golden.Close(t, "x.Grad", x.Grad(), c.T(t, "dpx"), 1e-5, 1e-4)
+			golden.Close(t, "W.Grad", W.Grad(), c.T(t, "dpW"), 1e-5, 1e-4)
 		})
 	}
 }
