@@ -229,4 +229,3 @@ func TestGoldenCore(t *testing.T) {
 		require.True(t, seen[op], "op %q has no case in %s", op, coreGolden)
 	}
 }
-
