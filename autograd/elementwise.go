@@ -136,6 +136,20 @@ func unary(op string, value *tensor.Tensor, a *Var, d func(out *Var) *Var) *Var 
 	return out
 }
 
+// fusedUnary is unary for an op that tensor.UnaryGrad implements: when no gradient of
+// the gradient is wanted (g is a NoGrad value), the backward is one fused kernel pass;
+// otherwise it is composed from differentiable ops, d giving the derivative.
+func fusedUnary(op string, value *tensor.Tensor, a *Var, alpha float32, d func(out *Var) *Var) *Var {
+	var out *Var
+	out = record(op, value, []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.UnaryGrad(op, a.value, value, g.value, alpha))}
+		}
+		return []*Var{Mul(g, d(out))}
+	})
+	return out
+}
+
 // Neg returns -a.
 func Neg(a *Var) *Var {
 	return record("neg", tensor.Neg(a.value), []*Var{a}, func(g *Var) []*Var { return []*Var{Neg(g)} })
@@ -148,7 +162,7 @@ func Abs(a *Var) *Var {
 
 // Exp returns e**a.
 func Exp(a *Var) *Var {
-	return unary("exp", tensor.Exp(a.value), a, func(out *Var) *Var { return out })
+	return fusedUnary("exp", tensor.Exp(a.value), a, 0, func(out *Var) *Var { return out })
 }
 
 // Log returns the natural logarithm of a.
@@ -187,26 +201,26 @@ func Cos(a *Var) *Var {
 
 // Tanh returns tanh(a).
 func Tanh(a *Var) *Var {
-	return unary("tanh", tensor.Tanh(a.value), a, func(out *Var) *Var {
+	return fusedUnary("tanh", tensor.Tanh(a.value), a, 0, func(out *Var) *Var {
 		return AddScalar(Neg(Square(out)), 1)
 	})
 }
 
 // Sigmoid returns 1/(1+exp(-a)).
 func Sigmoid(a *Var) *Var {
-	return unary("sigmoid", tensor.Sigmoid(a.value), a, func(out *Var) *Var {
+	return fusedUnary("sigmoid", tensor.Sigmoid(a.value), a, 0, func(out *Var) *Var {
 		return Mul(out, AddScalar(Neg(out), 1))
 	})
 }
 
 // ReLU returns max(a, 0).
 func ReLU(a *Var) *Var {
-	return unary("relu", tensor.ReLU(a.value), a, func(*Var) *Var { return Const(tensor.Step(a.value)) })
+	return fusedUnary("relu", tensor.ReLU(a.value), a, 0, func(*Var) *Var { return Const(tensor.Step(a.value)) })
 }
 
 // LeakyReLU returns a where a > 0 and slope*a elsewhere.
 func LeakyReLU(a *Var, slope float32) *Var {
-	return unary("leaky_relu", tensor.LeakyReLU(a.value, slope), a, func(*Var) *Var {
+	return fusedUnary("leaky_relu", tensor.LeakyReLU(a.value, slope), a, slope, func(*Var) *Var {
 		st := tensor.Step(a.value)
 		return Const(tensor.Add(st, tensor.Sub(tensor.Ones(1), st).MulScalar(slope)))
 	})
@@ -214,7 +228,7 @@ func LeakyReLU(a *Var, slope float32) *Var {
 
 // ELU returns a where a > 0 and alpha*(exp(a)-1) elsewhere.
 func ELU(a *Var, alpha float32) *Var {
-	return unary("elu", tensor.ELU(a.value, alpha), a, func(out *Var) *Var {
+	return fusedUnary("elu", tensor.ELU(a.value, alpha), a, alpha, func(out *Var) *Var {
 		return Where(tensor.Step(a.value), Const(tensor.Ones(1)), AddScalar(out, alpha))
 	})
 }
@@ -228,7 +242,7 @@ func Erf(a *Var) *Var {
 
 // GELU returns the exact GELU a*Φ(a).
 func GELU(a *Var) *Var {
-	return unary("gelu", tensor.GELU(a.value), a, func(*Var) *Var {
+	return fusedUnary("gelu", tensor.GELU(a.value), a, 0, func(*Var) *Var {
 		cdf := MulScalar(AddScalar(Erf(MulScalar(a, 1/math.Sqrt2)), 1), 0.5)
 		pdf := MulScalar(Exp(MulScalar(Square(a), -0.5)), float32(1/math.Sqrt(2*math.Pi)))
 		return Add(cdf, Mul(a, pdf))
@@ -238,7 +252,7 @@ func GELU(a *Var) *Var {
 // GELUTanh returns the tanh approximation of GELU (GPT-2's "gelu_new").
 func GELUTanh(a *Var) *Var {
 	const c = 0.7978845608028654
-	return unary("gelu_tanh", tensor.GELUTanh(a.value), a, func(*Var) *Var {
+	return fusedUnary("gelu_tanh", tensor.GELUTanh(a.value), a, 0, func(*Var) *Var {
 		a2 := Square(a)
 		inner := MulScalar(Add(a, MulScalar(Mul(a2, a), 0.044715)), c)
 		t := Tanh(inner)
@@ -252,7 +266,7 @@ func GELUTanh(a *Var) *Var {
 
 // SiLU returns a*sigmoid(a).
 func SiLU(a *Var) *Var {
-	return unary("silu", tensor.SiLU(a.value), a, func(*Var) *Var {
+	return fusedUnary("silu", tensor.SiLU(a.value), a, 0, func(*Var) *Var {
 		s := Sigmoid(a)
 		return Mul(s, AddScalar(Mul(a, AddScalar(Neg(s), 1)), 1))
 	})
@@ -260,7 +274,7 @@ func SiLU(a *Var) *Var {
 
 // Softplus returns log(1+exp(beta*a))/beta (linear where beta*a > 20).
 func Softplus(a *Var, beta float32) *Var {
-	return unary("softplus", tensor.Softplus(a.value, beta), a, func(*Var) *Var {
+	return fusedUnary("softplus", tensor.Softplus(a.value, beta), a, beta, func(*Var) *Var {
 		return Sigmoid(MulScalar(a, beta))
 	})
 }

@@ -110,6 +110,9 @@ func LogSumExp(a *Var, keepDims bool, axes ...int) *Var {
 func Softmax(a *Var, axis int) *Var {
 	var out *Var
 	out = record("softmax", tensor.Softmax(a.value, axis), []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.SoftmaxGrad(out.value, g.value, axis, false))}
+		}
 		// out * (g - Σ g*out)
 		return []*Var{Mul(out, Sub(g, Sum(Mul(g, out), true, axis)))}
 	})
@@ -120,6 +123,9 @@ func Softmax(a *Var, axis int) *Var {
 func LogSoftmax(a *Var, axis int) *Var {
 	var out *Var
 	out = record("log_softmax", tensor.LogSoftmax(a.value, axis), []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.SoftmaxGrad(out.value, g.value, axis, true))}
+		}
 		return []*Var{Sub(g, Mul(Exp(out), Sum(g, true, axis)))}
 	})
 	return out

@@ -133,7 +133,7 @@ func (gn *GroupNorm) Forward(x *autograd.Var) *autograd.Var {
 		tensor.Panicf("GroupNorm", "input shape %s, want (N,%d,…)", tensor.ShapeString(s), gn.C)
 	}
 	g := autograd.Reshape(x, s[0], gn.Groups, -1) // (N,C,…) -> (N,G,C/G·…)
-	y := autograd.Reshape(normalize(g, gn.Eps, []int{2}), s...)
+	y := autograd.Reshape(autograd.Normalize(g, 1, gn.Eps), s...)
 	bshape := make([]int, len(s))
 	for i := range bshape {
 		bshape[i] = 1

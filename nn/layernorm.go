@@ -46,11 +46,7 @@ func (ln *LayerNorm) Forward(x *autograd.Var) *autograd.Var {
 	if len(s) < k || !slices.Equal(s[len(s)-k:], ln.Shape) {
 		tensor.Panicf("LayerNorm", "input shape %s does not end in %s", tensor.ShapeString(s), tensor.ShapeString(ln.Shape))
 	}
-	axes := make([]int, k)
-	for i := range axes {
-		axes[i] = len(s) - k + i
-	}
-	y := normalize(x, ln.Eps, axes)
+	y := autograd.Normalize(x, k, ln.Eps)
 	if ln.Weight != nil {
 		y = autograd.Mul(y, ln.Weight)
 	}
@@ -58,14 +54,6 @@ func (ln *LayerNorm) Forward(x *autograd.Var) *autograd.Var {
 		y = autograd.Add(y, ln.Bias)
 	}
 	return y
-}
-
-// normalize returns (x-mean)/sqrt(var+eps) over axes with the population variance.
-func normalize(x *autograd.Var, eps float32, axes []int) *autograd.Var {
-	mean := autograd.Mean(x, true, axes...)
-	d := autograd.Sub(x, mean)
-	v := autograd.Mean(autograd.Square(d), true, axes...)
-	return autograd.Mul(d, autograd.Rsqrt(autograd.AddScalar(v, eps)))
 }
 
 // RMSNorm is y = x/sqrt(mean(x²)+eps)·weight over the last axis (Zhang & Sennrich

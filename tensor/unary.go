@@ -115,3 +115,46 @@ func (t *Tensor) Fill(v float32) *Tensor {
 
 // Erf returns the error function of t.
 func Erf(t *Tensor) *Tensor { return unary(kernels.Erf, t, 0) }
+
+// unaryOps maps the names UnaryGrad accepts to kernel ops.
+var unaryOps = map[string]kernels.UnOp{
+	"tanh": kernels.Tanh, "sigmoid": kernels.Sigmoid, "exp": kernels.Exp, "relu": kernels.ReLU,
+	"leaky_relu": kernels.LeakyReLU, "elu": kernels.ELU, "gelu": kernels.GELU,
+	"gelu_tanh": kernels.GELUTanh, "silu": kernels.SiLU, "softplus": kernels.Softplus,
+}
+
+// UnaryGrad returns g·f'(x) for the unary op named op ("tanh", "sigmoid", "exp", "relu",
+// "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus"), given its input x, its
+// output y and the output gradient g, in one fused pass; alpha is the op's parameter.
+// It is the backward kernel autograd uses when no gradient of the gradient is needed,
+// and it panics for other names or mismatched shapes.
+func UnaryGrad(op string, x, y, g *Tensor, alpha float32) *Tensor {
+	k, ok := unaryOps[op]
+	if !ok {
+		Panicf("UnaryGrad", "no fused derivative for %q", op)
+	}
+	if !SameShape(x, y) || !SameShape(x, g) {
+		Panicf("UnaryGrad", "shapes %s, %s and %s differ", ShapeString(x.shape), ShapeString(y.shape), ShapeString(g.shape))
+	}
+	out := New(x.shape...)
+	kernels.UnaryGrad(k, out.data, x.data, y.data, g.data, alpha)
+	return out
+}
+
+// SoftmaxGrad returns the gradient of Softmax (or, with log, LogSoftmax) along axis
+// given its output y and the output gradient g.
+func SoftmaxGrad(y, g *Tensor, axis int, log bool) *Tensor {
+	if !SameShape(y, g) {
+		Panicf("SoftmaxGrad", "shapes %s and %s differ", ShapeString(y.shape), ShapeString(g.shape))
+	}
+	ax := y.axis("SoftmaxGrad", axis)
+	outer, n, inner := split3(y, ax)
+	out := New(y.shape...)
+	for o := 0; o < outer; o++ {
+		for in := 0; in < inner; in++ {
+			base := o*n*inner + in
+			kernels.SoftmaxGrad(out.data[base:], y.data[base:], g.data[base:], n, inner, log)
+		}
+	}
+	return out
+}

@@ -1,0 +1,31 @@
+package autograd
+
+import "github.com/genblocks/genblocks/tensor"
+
+var _ = register("normalize")
+
+// Normalize normalises a over its last k axes to mean 0 and variance 1 (the population
+// variance plus eps): the core of layer and group normalisation. Its backward is one
+// fused kernel pass; when a gradient of the gradient is wanted it is differentiated
+// through the equivalent composed ops instead.
+func Normalize(a *Var, k int, eps float32) *Var {
+	y, rstd := tensor.NormalizeLast(a.value, k, eps)
+	return record("normalize", y, []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.NormalizeLastGrad(y, rstd, g.value))}
+		}
+		// d/da Σ g·f(a), recorded, so the result stays differentiable in a and in g.
+		return Grad([]*Var{Sum(Mul(normalizeComposed(a, k, eps), g), false)}, []*Var{a}, nil, true)
+	})
+}
+
+// normalizeComposed is Normalize written with differentiable ops.
+func normalizeComposed(a *Var, k int, eps float32) *Var {
+	axes := make([]int, k)
+	for i := range axes {
+		axes[i] = a.Dim() - k + i
+	}
+	d := Sub(a, Mean(a, true, axes...))
+	v := Mean(Square(d), true, axes...)
+	return Mul(d, Rsqrt(AddScalar(v, eps)))
+}
