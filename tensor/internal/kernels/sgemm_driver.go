@@ -1,0 +1,309 @@
+package kernels
+
+import "sync"
+
+// Register tile of the micro-kernel: gemmMR rows of op(A) by gemmNR columns of op(B).
+const (
+	gemmMR = 6
+	gemmNR = 16
+)
+
+// Cache blocking, BLIS style, tuned on Zen 4 (32 KiB L1d, 1 MiB L2 per core): a
+// kc×gemmNR panel of B stays in L1, an mc×kc block of A in L2 and a kc×nc block of B in
+// L3. The actual block sizes are balanced so the last block is not a sliver.
+var (
+	gemmKC = 256
+	gemmMC = 144  // multiple of gemmMR
+	gemmNC = 4096 // multiple of gemmNR
+)
+
+// Work thresholds, in multiply-adds (m·n·k).
+var (
+	// gemmSmallWork: up to this, a direct loop beats packing.
+	gemmSmallWork = 4096
+	// gemmParallelWork: each extra goroutine must get at least this much work.
+	gemmParallelWork = 128 * 128 * 64
+)
+
+// gemmProblem holds the arguments of one Sgemm call.
+type gemmProblem struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+}
+
+// gemmBuf is one goroutine's packing space, reused through gemmBufPool.
+type gemmBuf struct {
+	a, b []float32
+	tile [gemmMR * gemmNR]float32
+}
+
+var gemmBufPool = sync.Pool{New: func() any { return new(gemmBuf) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// balanced splits n into ceil(n/max) nearly equal blocks, each rounded up to a multiple
+// of unit, and returns the block size.
+func balanced(n, maxBlock, unit int) int {
+	blocks := ceilDiv(n, maxBlock)
+	return ceilDiv(ceilDiv(n, blocks), unit) * unit
+}
+
+// block computes rows [i0,i1) and columns [j0,j1) of C with packed panels.
+func (g *gemmProblem) block(i0, i1, j0, j1 int, buf *gemmBuf) {
+	kc := balanced(g.k, gemmKC, 1)
+	mc := balanced(i1-i0, gemmMC, gemmMR)
+	nc := balanced(j1-j0, gemmNC, gemmNR)
+	buf.a = grow(buf.a, mc*kc)
+	buf.b = grow(buf.b, nc*kc)
+	for jc := j0; jc < j1; jc += nc {
+		ncb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kcb := min(kc, g.k-pc)
+			beta := g.beta
+			if pc > 0 {
+				beta = 1
+			}
+			g.packB(buf.b, pc, jc, kcb, ncb)
+			for ic := i0; ic < i1; ic += mc {
+				mcb := min(mc, i1-ic)
+				g.packA(buf.a, ic, pc, mcb, kcb)
+				g.macroKernel(buf, ic, jc, mcb, ncb, kcb, beta)
+			}
+		}
+	}
+}
+
+// macroKernel multiplies the packed mcb×kcb block of A by the packed kcb×ncb block of B
+// into C at (ic,jc). Edge tiles go through buf.tile so the kernel never touches C
+// outside the block.
+func (g *gemmProblem) macroKernel(buf *gemmBuf, ic, jc, mcb, ncb, kcb int, beta float32) {
+	c, ldc, alpha := g.c, g.ldc, g.alpha
+	for jr := 0; jr < ncb; jr += gemmNR {
+		nr := min(gemmNR, ncb-jr)
+		bp := buf.b[jr*kcb:]
+		for ir := 0; ir < mcb; ir += gemmMR {
+			mr := min(gemmMR, mcb-ir)
+			ap := buf.a[ir*kcb:]
+			off := (ic+ir)*ldc + jc + jr
+			if mr == gemmMR && nr == gemmNR {
+				kernel6x16(kcb, ap, bp, c[off:], ldc, alpha, beta)
+				continue
+			}
+			tile := buf.tile[:]
+			kernel6x16(kcb, ap, bp, tile, gemmNR, alpha, 0)
+			for r := range mr {
+				dst := c[off+r*ldc:][:nr]
+				src := tile[r*gemmNR:][:nr]
+				if beta == 0 {
+					copy(dst, src)
+					continue
+				}
+				for j, v := range src {
+					dst[j] = v + beta*dst[j]
+				}
+			}
+		}
+	}
+}
+
+// packA packs rows [ic,ic+mcb) and columns [pc,pc+kcb) of op(A) into gemmMR-row
+// panels: panel q starts at dst[q*gemmMR*kcb] and holds op(A)[ic+q*gemmMR+r][pc+p] at
+// p*gemmMR+r. Rows past mcb are zero.
+func (g *gemmProblem) packA(dst []float32, ic, pc, mcb, kcb int) {
+	a, lda := g.a, g.lda
+	for ir := 0; ir < mcb; ir += gemmMR {
+		mr := min(gemmMR, mcb-ir)
+		d := dst[ir*kcb : (ir+gemmMR)*kcb]
+		i := ic + ir
+		switch {
+		case g.transA:
+			// op(A)[i][p] = a[p*lda+i]: each k-step is a contiguous run of mr values.
+			for p := range kcb {
+				src := a[(pc+p)*lda+i:][:mr]
+				q := d[p*gemmMR:][:gemmMR]
+				if mr == gemmMR {
+					q[0], q[1], q[2], q[3], q[4], q[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+					continue
+				}
+				copy(q, src)
+				clear(q[mr:])
+			}
+		case mr == gemmMR:
+			r0 := a[i*lda+pc:][:kcb]
+			r1 := a[(i+1)*lda+pc:][:kcb]
+			r2 := a[(i+2)*lda+pc:][:kcb]
+			r3 := a[(i+3)*lda+pc:][:kcb]
+			r4 := a[(i+4)*lda+pc:][:kcb]
+			r5 := a[(i+5)*lda+pc:][:kcb]
+			for p := range r0 {
+				q := d[p*gemmMR:][:gemmMR]
+				q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+		default:
+			clear(d)
+			for r := range mr {
+				row := a[(i+r)*lda+pc:][:kcb]
+				for p, v := range row {
+					d[p*gemmMR+r] = v
+				}
+			}
+		}
+	}
+}
+
+// packB packs rows [pc,pc+kcb) and columns [jc,jc+ncb) of op(B) into gemmNR-column
+// panels: panel q starts at dst[q*gemmNR*kcb] and holds op(B)[pc+p][jc+q*gemmNR+j] at
+// p*gemmNR+j. Columns past ncb are zero.
+func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
+	b, ldb := g.b, g.ldb
+	for jr := 0; jr < ncb; jr += gemmNR {
+		nr := min(gemmNR, ncb-jr)
+		d := dst[jr*kcb : (jr+gemmNR)*kcb]
+		j := jc + jr
+		switch {
+		case !g.transB && nr == gemmNR:
+			for p := range kcb {
+				*(*[gemmNR]float32)(d[p*gemmNR:]) = *(*[gemmNR]float32)(b[(pc+p)*ldb+j:])
+			}
+		case !g.transB:
+			for p := range kcb {
+				q := d[p*gemmNR:][:gemmNR]
+				copy(q, b[(pc+p)*ldb+j:][:nr])
+				clear(q[nr:])
+			}
+		default:
+			// op(B)[p][j] = b[j*ldb+p]: each column is a contiguous run of kcb values.
+			if nr < gemmNR {
+				clear(d)
+			}
+			for col := range nr {
+				src := b[(j+col)*ldb+pc:][:kcb]
+				for p, v := range src {
+					d[p*gemmNR+col] = v
+				}
+			}
+		}
+	}
+}
+
+// small computes C directly, without packing, for problems too small to amortise it.
+func (g *gemmProblem) small() {
+	m, n, k := g.m, g.n, g.k
+	a, b, c := g.a, g.b, g.c
+	lda, ldb, ldc := g.lda, g.ldb, g.ldc
+	scaleRows(g.beta, c, m, n, ldc)
+	for i := range m {
+		crow := c[i*ldc:][:n]
+		if !g.transB {
+			for p := range k {
+				s := g.alpha * g.atA(i, p)
+				brow := b[p*ldb:][:n]
+				for j, v := range brow {
+					crow[j] += s * v
+				}
+			}
+			continue
+		}
+		for j := range n {
+			bcol := b[j*ldb:][:k]
+			var s float32
+			if g.transA {
+				for p, v := range bcol {
+					s += a[p*lda+i] * v
+				}
+			} else {
+				arow := a[i*lda:][:k]
+				for p, v := range bcol {
+					s += arow[p] * v
+				}
+			}
+			crow[j] += g.alpha * s
+		}
+	}
+}
+
+// atA returns op(A)[i][p].
+func (g *gemmProblem) atA(i, p int) float32 {
+	if g.transA {
+		return g.a[p*g.lda+i]
+	}
+	return g.a[i*g.lda+p]
+}
+
+// scaleRows sets the m×n matrix c (row stride ldc) to beta*c, clearing it (NaNs
+// included) when beta is 0.
+func scaleRows(beta float32, c []float32, m, n, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := range m {
+		row := c[i*ldc:][:n]
+		if beta == 0 {
+			clear(row)
+		} else {
+			Scale(beta, row)
+		}
+	}
+}
+
+// gemmJob is a gemmProblem split into row or column chunks for parallelFor; it lives
+// in gemmJobPool so that parallel calls allocate nothing.
+type gemmJob struct {
+	gemmProblem
+	splitM bool
+	chunk  int // rows or columns per chunk
+	wg     sync.WaitGroup
+}
+
+var gemmJobPool = sync.Pool{New: func() any { return new(gemmJob) }}
+
+func (j *gemmJob) runChunk(i int) {
+	buf := gemmBufPool.Get().(*gemmBuf)
+	lo := i * j.chunk
+	if j.splitM {
+		j.block(lo, min(lo+j.chunk, j.m), 0, j.n, buf)
+	} else {
+		j.block(0, j.m, lo, min(lo+j.chunk, j.n), buf)
+	}
+	gemmBufPool.Put(buf)
+}
+
+// run computes the product with the packed kernels, split over up to Threads()
+// goroutines along the larger of m and n.
+func (g *gemmProblem) run() {
+	work := g.m * g.n * g.k
+	t := min(Threads(), max(1, work/gemmParallelWork))
+	splitM := g.m >= g.n
+	var chunk, nchunks int
+	if splitM {
+		t = min(t, ceilDiv(g.m, gemmMR))
+		chunk = ceilDiv(ceilDiv(g.m, t), gemmMR) * gemmMR
+		nchunks = ceilDiv(g.m, chunk)
+	} else {
+		t = min(t, ceilDiv(g.n, gemmNR))
+		chunk = ceilDiv(ceilDiv(g.n, t), gemmNR) * gemmNR
+		nchunks = ceilDiv(g.n, chunk)
+	}
+	if nchunks <= 1 {
+		buf := gemmBufPool.Get().(*gemmBuf)
+		g.block(0, g.m, 0, g.n, buf)
+		gemmBufPool.Put(buf)
+		return
+	}
+	job := gemmJobPool.Get().(*gemmJob)
+	job.gemmProblem = *g
+	job.splitM, job.chunk = splitM, chunk
+	parallelFor(job, nchunks, &job.wg)
+	job.gemmProblem = gemmProblem{} // do not keep the caller's slices alive
+	gemmJobPool.Put(job)
+}
