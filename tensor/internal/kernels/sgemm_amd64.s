@@ -3,28 +3,31 @@
 #include "textflag.h"
 
 // One k-step of the 6×16 tile: two B vectors, six A broadcasts, twelve FMAs into
-// Y4..Y15 (row r in Y(4+2r), Y(5+2r)). ao and bo are byte offsets into the A and B panels.
-#define KSTEP(ao, bo) \
+// Y4..Y15 (row r in Y(4+2r), Y(5+2r)). Rows 0-2 of A are at SI + r*R11, rows 3-5 at
+// R10 + (r-3)*R11; both pointers then step by R12 along k. bo is the B byte offset.
+#define KSTEP(bo) \
 	VMOVUPS      bo(DI), Y0; \
 	VMOVUPS      bo+32(DI), Y1; \
-	VBROADCASTSS ao(SI), Y2; \
+	VBROADCASTSS (SI), Y2; \
 	VFMADD231PS  Y0, Y2, Y4; \
 	VFMADD231PS  Y1, Y2, Y5; \
-	VBROADCASTSS ao+4(SI), Y3; \
+	VBROADCASTSS (SI)(R11*1), Y3; \
 	VFMADD231PS  Y0, Y3, Y6; \
 	VFMADD231PS  Y1, Y3, Y7; \
-	VBROADCASTSS ao+8(SI), Y2; \
+	VBROADCASTSS (SI)(R11*2), Y2; \
 	VFMADD231PS  Y0, Y2, Y8; \
 	VFMADD231PS  Y1, Y2, Y9; \
-	VBROADCASTSS ao+12(SI), Y3; \
+	VBROADCASTSS (R10), Y3; \
 	VFMADD231PS  Y0, Y3, Y10; \
 	VFMADD231PS  Y1, Y3, Y11; \
-	VBROADCASTSS ao+16(SI), Y2; \
+	VBROADCASTSS (R10)(R11*1), Y2; \
 	VFMADD231PS  Y0, Y2, Y12; \
 	VFMADD231PS  Y1, Y2, Y13; \
-	VBROADCASTSS ao+20(SI), Y3; \
+	VBROADCASTSS (R10)(R11*2), Y3; \
 	VFMADD231PS  Y0, Y3, Y14; \
-	VFMADD231PS  Y1, Y3, Y15
+	VFMADD231PS  Y1, Y3, Y15; \
+	ADDQ         R12, SI; \
+	ADDQ         R12, R10
 
 // Row r of the tile: C = acc (already scaled by alpha), or acc + beta*C with beta in Y1.
 #define STORE0(r0, r1) \
@@ -39,14 +42,20 @@
 	VMOVUPS     r1, 32(DX); \
 	ADDQ        R8, DX
 
-// func sgemmKernel6x16(kc int, a, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
+// func sgemmKernel6x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-64
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ b+16(FP), DI
-	MOVQ c+24(FP), DX
-	MOVQ ldc+32(FP), R8
+	MOVQ rsa+16(FP), R11
+	SHLQ $2, R11
+	MOVQ csa+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b+32(FP), DI
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
 	SHLQ $2, R8
+	LEAQ (SI)(R11*2), R10
+	ADDQ R11, R10
 
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -86,12 +95,10 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-48
 	JZ   tail
 
 loop4:
-	PREFETCHT0 384(SI)
-	KSTEP(0, 0)
-	KSTEP(24, 64)
-	KSTEP(48, 128)
-	KSTEP(72, 192)
-	ADDQ $96, SI
+	KSTEP(0)
+	KSTEP(64)
+	KSTEP(128)
+	KSTEP(192)
 	ADDQ $256, DI
 	DECQ BX
 	JNZ  loop4
@@ -101,14 +108,13 @@ tail:
 	JZ   done
 
 loop1:
-	KSTEP(0, 0)
-	ADDQ $24, SI
+	KSTEP(0)
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loop1
 
 done:
-	VBROADCASTSS alpha+40(FP), Y0
+	VBROADCASTSS alpha+56(FP), Y0
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VMULPS Y0, Y6, Y6
@@ -123,11 +129,11 @@ done:
 	VMULPS Y0, Y15, Y15
 
 	// beta == 0 (and not NaN): store without reading C.
-	VMOVSS  beta+44(FP), X1
-	VXORPS  X2, X2, X2
+	VMOVSS   beta+60(FP), X1
+	VXORPS   X2, X2, X2
 	VUCOMISS X2, X1
-	JNE     withbeta
-	JPS     withbeta
+	JNE      withbeta
+	JPS      withbeta
 	STORE0(Y4, Y5)
 	STORE0(Y6, Y7)
 	STORE0(Y8, Y9)
@@ -138,7 +144,7 @@ done:
 	RET
 
 withbeta:
-	VBROADCASTSS beta+44(FP), Y1
+	VBROADCASTSS beta+60(FP), Y1
 	STOREB(Y4, Y5)
 	STOREB(Y6, Y7)
 	STOREB(Y8, Y9)
@@ -146,4 +152,54 @@ withbeta:
 	STOREB(Y12, Y13)
 	STOREB(Y14, Y15)
 	VZEROUPPER
+	RET
+
+// func sgemmPackB16(dst, src *float32, ldb, kc int)
+TEXT ·sgemmPackB16(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), DX
+	SHLQ $2, DX
+	MOVQ kc+24(FP), CX
+
+packb:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    DX, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     packb
+	VZEROUPPER
+	RET
+
+// func sgemmPackA6(dst, src *float32, lda, kc int)
+TEXT ·sgemmPackA6(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lda+16(FP), DX
+	SHLQ $2, DX
+	MOVQ kc+24(FP), CX
+	LEAQ (SI)(DX*2), R10
+	ADDQ DX, R10
+
+packa:
+	MOVL (SI), AX
+	MOVL (SI)(DX*1), BX
+	MOVL (SI)(DX*2), R8
+	MOVL (R10), R9
+	MOVL (R10)(DX*1), R11
+	MOVL (R10)(DX*2), R12
+	MOVL AX, (DI)
+	MOVL BX, 4(DI)
+	MOVL R8, 8(DI)
+	MOVL R9, 12(DI)
+	MOVL R11, 16(DI)
+	MOVL R12, 20(DI)
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $24, DI
+	DECQ CX
+	JNZ  packa
 	RET

@@ -23,6 +23,9 @@ var (
 	gemmSmallWork = 4096
 	// gemmParallelWork: each extra goroutine must get at least this much work.
 	gemmParallelWork = 128 * 128 * 64
+	// gemmPackAMinN: A is packed only when a goroutine's share of n exceeds this;
+	// below it the micro-kernel reads A in place.
+	gemmPackAMinN = 4 * gemmNR
 )
 
 // gemmProblem holds the arguments of one Sgemm call.
@@ -65,6 +68,8 @@ func (g *gemmProblem) block(i0, i1, j0, j1 int, buf *gemmBuf) {
 	nc := balanced(j1-j0, gemmNC, gemmNR)
 	buf.a = grow(buf.a, mc*kc)
 	buf.b = grow(buf.b, nc*kc)
+	// Packing A pays off only when each A panel meets many B panels.
+	packedA := j1-j0 > gemmPackAMinN
 	for jc := j0; jc < j1; jc += nc {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
@@ -76,31 +81,46 @@ func (g *gemmProblem) block(i0, i1, j0, j1 int, buf *gemmBuf) {
 			g.packB(buf.b, pc, jc, kcb, ncb)
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
-				g.packA(buf.a, ic, pc, mcb, kcb)
-				g.macroKernel(buf, ic, jc, mcb, ncb, kcb, beta)
+				if packedA {
+					g.packA(buf.a, ic, pc, mcb, kcb)
+				} else if edge := mcb % gemmMR; edge != 0 {
+					// Only the last, partial panel is packed (zero-padded), at buf.a[0:].
+					g.packA(buf.a, ic+mcb-edge, pc, edge, kcb)
+				}
+				g.macroKernel(buf, packedA, ic, jc, mcb, ncb, pc, kcb, beta)
 			}
 		}
 	}
 }
 
-// macroKernel multiplies the packed mcb×kcb block of A by the packed kcb×ncb block of B
-// into C at (ic,jc). Edge tiles go through buf.tile so the kernel never touches C
-// outside the block.
-func (g *gemmProblem) macroKernel(buf *gemmBuf, ic, jc, mcb, ncb, kcb int, beta float32) {
+// macroKernel multiplies the mcb×kcb block of A at (ic,pc), packed in buf.a or read in
+// place, by the packed kcb×ncb block of B into C at (ic,jc). Edge tiles go through
+// buf.tile so the kernel never touches C outside the block.
+func (g *gemmProblem) macroKernel(buf *gemmBuf, packedA bool, ic, jc, mcb, ncb, pc, kcb int, beta float32) {
 	c, ldc, alpha := g.c, g.ldc, g.alpha
 	for jr := 0; jr < ncb; jr += gemmNR {
 		nr := min(gemmNR, ncb-jr)
 		bp := buf.b[jr*kcb:]
 		for ir := 0; ir < mcb; ir += gemmMR {
 			mr := min(gemmMR, mcb-ir)
-			ap := buf.a[ir*kcb:]
+			ap, rsa, csa := buf.a, 1, gemmMR
+			switch {
+			case packedA:
+				ap = buf.a[ir*kcb:]
+			case mr < gemmMR:
+				// the packed edge panel at buf.a[0:]
+			case g.transA:
+				ap, rsa, csa = g.a[pc*g.lda+ic+ir:], 1, g.lda
+			default:
+				ap, rsa, csa = g.a[(ic+ir)*g.lda+pc:], g.lda, 1
+			}
 			off := (ic+ir)*ldc + jc + jr
 			if mr == gemmMR && nr == gemmNR {
-				kernel6x16(kcb, ap, bp, c[off:], ldc, alpha, beta)
+				kernel6x16(kcb, ap, rsa, csa, bp, c[off:], ldc, alpha, beta)
 				continue
 			}
 			tile := buf.tile[:]
-			kernel6x16(kcb, ap, bp, tile, gemmNR, alpha, 0)
+			kernel6x16(kcb, ap, rsa, csa, bp, tile, gemmNR, alpha, 0)
 			for r := range mr {
 				dst := c[off+r*ldc:][:nr]
 				src := tile[r*gemmNR:][:nr]
@@ -139,16 +159,7 @@ func (g *gemmProblem) packA(dst []float32, ic, pc, mcb, kcb int) {
 				clear(q[mr:])
 			}
 		case mr == gemmMR:
-			r0 := a[i*lda+pc:][:kcb]
-			r1 := a[(i+1)*lda+pc:][:kcb]
-			r2 := a[(i+2)*lda+pc:][:kcb]
-			r3 := a[(i+3)*lda+pc:][:kcb]
-			r4 := a[(i+4)*lda+pc:][:kcb]
-			r5 := a[(i+5)*lda+pc:][:kcb]
-			for p := range r0 {
-				q := d[p*gemmMR:][:gemmMR]
-				q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
+			packA6(d, a[i*lda+pc:], lda, kcb)
 		default:
 			clear(d)
 			for r := range mr {
@@ -172,9 +183,7 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 		j := jc + jr
 		switch {
 		case !g.transB && nr == gemmNR:
-			for p := range kcb {
-				*(*[gemmNR]float32)(d[p*gemmNR:]) = *(*[gemmNR]float32)(b[(pc+p)*ldb+j:])
-			}
+			packB16(d, b[pc*ldb+j:], ldb, kcb)
 		case !g.transB:
 			for p := range kcb {
 				q := d[p*gemmNR:][:gemmNR]

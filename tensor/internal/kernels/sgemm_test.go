@@ -72,19 +72,21 @@ type sgemmMode struct {
 	asm                 bool
 	small, parallelWork int
 	kc, mc, nc, threads int
+	packAMinN           int
 }
 
 // withMode sets the tuning knobs for one test mode and returns a function restoring them.
 func withMode(m sgemmMode) func() {
 	oldAsm, oldSmall, oldPar := useAsm, gemmSmallWork, gemmParallelWork
-	oldKC, oldMC, oldNC, oldThreads := gemmKC, gemmMC, gemmNC, Threads()
+	oldKC, oldMC, oldNC, oldThreads := gemmKC, gemmMC, gemmNC, threads.Load()
+	oldPackA := gemmPackAMinN
 	useAsm, gemmSmallWork, gemmParallelWork = m.asm, m.small, m.parallelWork
-	gemmKC, gemmMC, gemmNC = m.kc, m.mc, m.nc
+	gemmKC, gemmMC, gemmNC, gemmPackAMinN = m.kc, m.mc, m.nc, m.packAMinN
 	SetThreads(m.threads)
 	return func() {
 		useAsm, gemmSmallWork, gemmParallelWork = oldAsm, oldSmall, oldPar
-		gemmKC, gemmMC, gemmNC = oldKC, oldMC, oldNC
-		SetThreads(oldThreads)
+		gemmKC, gemmMC, gemmNC, gemmPackAMinN = oldKC, oldMC, oldNC, oldPackA
+		threads.Store(oldThreads)
 	}
 }
 
@@ -100,10 +102,12 @@ func sgemmModes() []sgemmMode {
 			name = "asm"
 		}
 		modes = append(modes,
-			sgemmMode{name + "/small-loop", asm, math.MaxInt, math.MaxInt, 256, 144, 4096, 1},
-			sgemmMode{name + "/packed", asm, 0, math.MaxInt, 256, 144, 4096, 1},
+			sgemmMode{name + "/small-loop", asm, math.MaxInt, math.MaxInt, 256, 144, 4096, 1, 64},
+			sgemmMode{name + "/packed", asm, 0, math.MaxInt, 256, 144, 4096, 1, 64},
+			sgemmMode{name + "/a-in-place", asm, 0, math.MaxInt, 256, 144, 4096, 1, math.MaxInt},
 			// Tiny blocks and a forced 3-way split exercise every blocking edge.
-			sgemmMode{name + "/packed-tiny-blocks-3threads", asm, 0, 1, 7, 12, 32, 3},
+			sgemmMode{name + "/packed-tiny-blocks-3threads", asm, 0, 1, 7, 12, 32, 3, 0},
+			sgemmMode{name + "/a-in-place-tiny-blocks-2threads", asm, 0, 1, 5, 18, 48, 2, math.MaxInt},
 		)
 	}
 	return modes
@@ -236,7 +240,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		for _, sz := range []int{8, 96, 256} {
 			t.Run(fmt.Sprintf("threads=%d size=%d", threads, sz), func(t *testing.T) {
-				defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, threads})()
+				defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, threads, gemmPackAMinN})()
 				a, b, c := randSlice(rng, sz*sz), randSlice(rng, sz*sz), make([]float32, sz*sz)
 				f := func() { Sgemm(false, true, sz, sz, sz, 1, a, sz, b, sz, 0, c, sz) }
 				f()
@@ -248,7 +252,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 
 func TestSgemmConcurrentCalls(t *testing.T) {
 	// Concurrent callers share the worker pool; each must get its own correct result.
-	defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, 2})()
+	defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, 2, gemmPackAMinN})()
 	const n = 70
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, b := randSlice(rng, n*n), randSlice(rng, n*n)
