@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Register tile of the micro-kernel: gemmMR rows of op(A) by gemmNR columns of op(B).
 const (
@@ -27,6 +30,9 @@ var (
 	// below it the micro-kernel reads A in place.
 	gemmPackAMinN = 4 * gemmNR
 )
+
+// gemmMinColGroup is the narrowest column group a parallel work item gets.
+var gemmMinColGroup = 128
 
 // gemmProblem holds the arguments of one Sgemm call.
 type gemmProblem struct {
@@ -81,26 +87,31 @@ func (g *gemmProblem) block(i0, i1, j0, j1 int, buf *gemmBuf) {
 			g.packB(buf.b, pc, jc, kcb, ncb)
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
-				if packedA {
-					g.packA(buf.a, ic, pc, mcb, kcb)
-				} else if edge := mcb % gemmMR; edge != 0 {
-					// Only the last, partial panel is packed (zero-padded), at buf.a[0:].
-					g.packA(buf.a, ic+mcb-edge, pc, edge, kcb)
-				}
-				g.macroKernel(buf, packedA, ic, jc, mcb, ncb, pc, kcb, beta)
+				g.prepareA(buf, packedA, ic, pc, mcb, kcb)
+				g.macroKernel(buf, buf.b, packedA, ic, jc, mcb, ncb, pc, kcb, beta)
 			}
 		}
 	}
 }
 
+// prepareA packs the mcb×kcb block of A at (ic,pc) into buf.a, or when A is read in
+// place only its last, partial panel (zero-padded, at buf.a[0:]).
+func (g *gemmProblem) prepareA(buf *gemmBuf, packedA bool, ic, pc, mcb, kcb int) {
+	if packedA {
+		g.packA(buf.a, ic, pc, mcb, kcb)
+	} else if edge := mcb % gemmMR; edge != 0 {
+		g.packA(buf.a, ic+mcb-edge, pc, edge, kcb)
+	}
+}
+
 // macroKernel multiplies the mcb×kcb block of A at (ic,pc), packed in buf.a or read in
-// place, by the packed kcb×ncb block of B into C at (ic,jc). Edge tiles go through
+// place, by the kcb×ncb block of B packed in b into C at (ic,jc). Edge tiles go through
 // buf.tile so the kernel never touches C outside the block.
-func (g *gemmProblem) macroKernel(buf *gemmBuf, packedA bool, ic, jc, mcb, ncb, pc, kcb int, beta float32) {
+func (g *gemmProblem) macroKernel(buf *gemmBuf, b []float32, packedA bool, ic, jc, mcb, ncb, pc, kcb int, beta float32) {
 	c, ldc, alpha := g.c, g.ldc, g.alpha
 	for jr := 0; jr < ncb; jr += gemmNR {
 		nr := min(gemmNR, ncb-jr)
-		bp := buf.b[jr*kcb:]
+		bp := b[jr*kcb:]
 		for ir := 0; ir < mcb; ir += gemmMR {
 			mr := min(gemmMR, mcb-ir)
 			ap, rsa, csa := buf.a, 1, gemmMR
@@ -265,45 +276,95 @@ func scaleRows(beta float32, c []float32, m, n, ldc int) {
 	}
 }
 
-// gemmJob is a gemmProblem split into row or column chunks for parallelFor; it lives
-// in gemmJobPool so that parallel calls allocate nothing.
+// gemmJob is a gemmProblem run by several goroutines, BLIS style: for each (jc,pc)
+// block they first pack the shared B block together, then take (row block, column
+// group) items from an atomic counter, each packing its own A. It lives in gemmJobPool
+// so that parallel calls allocate nothing.
 type gemmJob struct {
 	gemmProblem
-	splitM bool
-	chunk  int // rows or columns per chunk
-	wg     sync.WaitGroup
+	threads int
+	b       []float32 // the shared packed B block
+
+	// State of the current (jc,pc) step.
+	packing              bool
+	mc, jc, ncb, pc, kcb int
+	beta                 float32
+	colGroup, nColGroups int
+	nItems               int
+	packedA              bool
+	nextItem             atomic.Int64
+	wg                   sync.WaitGroup
 }
 
 var gemmJobPool = sync.Pool{New: func() any { return new(gemmJob) }}
 
 func (j *gemmJob) runChunk(i int) {
+	if j.packing {
+		// Chunk i packs its share of the B panels.
+		per := ceilDiv(ceilDiv(j.ncb, gemmNR), j.threads) * gemmNR
+		j0, j1 := i*per, min((i+1)*per, j.ncb)
+		if j0 < j1 {
+			j.packB(j.b[j0*j.kcb:], j.pc, j.jc+j0, j.kcb, j1-j0)
+		}
+		return
+	}
 	buf := gemmBufPool.Get().(*gemmBuf)
-	lo := i * j.chunk
-	if j.splitM {
-		j.block(lo, min(lo+j.chunk, j.m), 0, j.n, buf)
-	} else {
-		j.block(0, j.m, lo, min(lo+j.chunk, j.n), buf)
+	buf.a = grow(buf.a, j.mc*j.kcb)
+	lastIC := -1
+	for {
+		it := int(j.nextItem.Add(1)) - 1
+		if it >= j.nItems {
+			break
+		}
+		ic := it / j.nColGroups * j.mc
+		mcb := min(j.mc, j.m-ic)
+		j0 := it % j.nColGroups * j.colGroup
+		if ic != lastIC {
+			j.prepareA(buf, j.packedA, ic, j.pc, mcb, j.kcb)
+			lastIC = ic
+		}
+		j.macroKernel(buf, j.b[j0*j.kcb:], j.packedA, ic, j.jc+j0, mcb, min(j.colGroup, j.ncb-j0), j.pc, j.kcb, j.beta)
 	}
 	gemmBufPool.Put(buf)
 }
 
-// run computes the product with the packed kernels, split over up to Threads()
-// goroutines along the larger of m and n.
-func (g *gemmProblem) run() {
-	work := g.m * g.n * g.k
-	t := min(Threads(), max(1, work/gemmParallelWork))
-	splitM := g.m >= g.n
-	var chunk, nchunks int
-	if splitM {
-		t = min(t, ceilDiv(g.m, gemmMR))
-		chunk = ceilDiv(ceilDiv(g.m, t), gemmMR) * gemmMR
-		nchunks = ceilDiv(g.m, chunk)
-	} else {
-		t = min(t, ceilDiv(g.n, gemmNR))
-		chunk = ceilDiv(ceilDiv(g.n, t), gemmNR) * gemmNR
-		nchunks = ceilDiv(g.n, chunk)
+// runParallel computes the whole product with j.threads goroutines.
+func (j *gemmJob) runParallel() {
+	kc := balanced(j.k, gemmKC, 1)
+	nc := balanced(j.n, gemmNC, gemmNR)
+	j.mc = balanced(j.m, gemmMC, gemmMR)
+	rowBlocks := ceilDiv(j.m, j.mc)
+	j.b = grow(j.b, nc*kc)
+	for jc := 0; jc < j.n; jc += nc {
+		ncb := min(nc, j.n-jc)
+		// Enough items to balance the goroutines, but column groups of at least
+		// gemmMinColGroup so that packing A stays cheap next to using it.
+		groups := min(max(ceilDiv(4*j.threads, rowBlocks), 1), max(ncb/gemmMinColGroup, 1))
+		j.colGroup = ceilDiv(ceilDiv(ncb, groups), gemmNR) * gemmNR
+		j.nColGroups = ceilDiv(ncb, j.colGroup)
+		j.nItems = rowBlocks * j.nColGroups
+		j.packedA = j.colGroup > gemmPackAMinN
+		j.jc, j.ncb = jc, ncb
+		for pc := 0; pc < j.k; pc += kc {
+			j.pc, j.kcb = pc, min(kc, j.k-pc)
+			j.beta = j.gemmProblem.beta
+			if pc > 0 {
+				j.beta = 1
+			}
+			j.packing = true
+			parallelFor(j, min(j.threads, ceilDiv(ncb, gemmNR)), &j.wg)
+			j.packing = false
+			j.nextItem.Store(0)
+			parallelFor(j, min(j.threads, j.nItems), &j.wg)
+		}
 	}
-	if nchunks <= 1 {
+}
+
+// run computes the product with the packed kernels, on up to Threads() goroutines when
+// there is enough work.
+func (g *gemmProblem) run() {
+	t := min(Threads(), max(1, g.m*g.n*g.k/gemmParallelWork))
+	if t <= 1 {
 		buf := gemmBufPool.Get().(*gemmBuf)
 		g.block(0, g.m, 0, g.n, buf)
 		gemmBufPool.Put(buf)
@@ -311,8 +372,8 @@ func (g *gemmProblem) run() {
 	}
 	job := gemmJobPool.Get().(*gemmJob)
 	job.gemmProblem = *g
-	job.splitM, job.chunk = splitM, chunk
-	parallelFor(job, nchunks, &job.wg)
+	job.threads = t
+	job.runParallel()
 	job.gemmProblem = gemmProblem{} // do not keep the caller's slices alive
 	gemmJobPool.Put(job)
 }

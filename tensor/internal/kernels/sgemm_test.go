@@ -79,13 +79,17 @@ type sgemmMode struct {
 func withMode(m sgemmMode) func() {
 	oldAsm, oldSmall, oldPar := useAsm, gemmSmallWork, gemmParallelWork
 	oldKC, oldMC, oldNC, oldThreads := gemmKC, gemmMC, gemmNC, threads.Load()
-	oldPackA := gemmPackAMinN
+	oldPackA, oldColGroup := gemmPackAMinN, gemmMinColGroup
+	if m.kc < 16 {
+		gemmMinColGroup = gemmNR // tiny blocks: split columns as finely as possible
+	}
 	useAsm, gemmSmallWork, gemmParallelWork = m.asm, m.small, m.parallelWork
 	gemmKC, gemmMC, gemmNC, gemmPackAMinN = m.kc, m.mc, m.nc, m.packAMinN
 	SetThreads(m.threads)
 	return func() {
 		useAsm, gemmSmallWork, gemmParallelWork = oldAsm, oldSmall, oldPar
 		gemmKC, gemmMC, gemmNC, gemmPackAMinN = oldKC, oldMC, oldNC, oldPackA
+		gemmMinColGroup = oldColGroup
 		threads.Store(oldThreads)
 	}
 }
