@@ -1,11 +1,6 @@
 package kernels
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/gonum"
-)
-
-var impl gonum.Implementation
+import "fmt"
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(X) is
 // X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n; lda, ldb and ldc are the
@@ -14,29 +9,68 @@ var impl gonum.Implementation
 // Reference loop (no transposes):
 //
 //	for i < m, j < n: c[i*ldc+j] = beta*c[i*ldc+j] + alpha*Σ_p a[i*lda+p]*b[p*ldb+j]
+//
+// When beta is 0, C is only written, so NaNs in it do not propagate; when alpha is 0 or
+// k is 0, A and B are not read. Large products run on packed, cache-blocked panels with
+// an AVX2+FMA micro-kernel where the CPU has one (a pure-Go kernel otherwise), split
+// over up to Threads() goroutines.
+//
+// Sgemm panics, before any work starts, if a dimension is negative, a stride is
+// shorter than its row, or a slice is too short for the matrix it holds.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			if beta == 0 {
-				clear(row)
-			} else {
-				Scale(beta, row)
-			}
-		}
+	if k == 0 || alpha == 0 {
+		scaleRows(beta, c, m, n, ldc)
 		return
 	}
-	ta, tb := blas.NoTrans, blas.NoTrans
+	g := gemmProblem{
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, b: b, c: c,
+		lda: lda, ldb: ldb, ldc: ldc,
+	}
+	if m*n*k <= gemmSmallWork {
+		g.small()
+		return
+	}
+	g.run()
+}
+
+// checkSgemm panics unless the Sgemm arguments describe matrices inside their slices.
+func checkSgemm(transA, transB bool, m, n, k int, alpha float32, la, lda, lb, ldb, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	}
+	// check panics unless a rows×cols matrix with row stride ld fits in l values.
+	check := func(name string, rows, cols, ld, l int) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols {
+			panic(fmt.Sprintf("kernels: Sgemm: ld%s=%d shorter than row length %d", name, ld, cols))
+		}
+		if need := (rows-1)*ld + cols; l < need {
+			panic(fmt.Sprintf("kernels: Sgemm: len(%s)=%d, need %d for %d×%d with stride %d", name, l, need, rows, cols, ld))
+		}
+	}
+	check("c", m, n, ldc, lc)
+	if m == 0 || n == 0 || k == 0 || alpha == 0 {
+		return
+	}
 	if transA {
-		ta = blas.Trans
+		check("a", k, m, lda, la)
+	} else {
+		check("a", m, k, lda, la)
 	}
 	if transB {
-		tb = blas.Trans
+		check("b", n, k, ldb, lb)
+	} else {
+		check("b", k, n, ldb, lb)
 	}
-	impl.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // SgemmRef is the naive triple loop Sgemm is tested against.

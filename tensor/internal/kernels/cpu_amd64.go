@@ -1,0 +1,35 @@
+//go:build amd64 && !purego
+
+package kernels
+
+// cpuid executes the CPUID instruction with the given leaf (EAX) and sub-leaf (ECX).
+func cpuid(leaf, subleaf uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv reads the extended control register XCR0.
+func xgetbv() (eax, edx uint32)
+
+// hasAVX2FMA reports whether the CPU and the operating system support AVX2 and FMA3:
+// the CPUID feature bits plus the OS saving the YMM state (OSXSAVE and XCR0 bits 1–2).
+var hasAVX2FMA = detectAVX2FMA()
+
+func detectAVX2FMA() bool {
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 7 {
+		return false
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+	)
+	if ecx1&(fma|osxsave|avx) != fma|osxsave|avx {
+		return false
+	}
+	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // XMM and YMM state enabled
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx2 = 1 << 5
+	return ebx7&avx2 != 0
+}

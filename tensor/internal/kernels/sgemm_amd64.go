@@ -1,0 +1,64 @@
+//go:build amd64 && !purego
+
+package kernels
+
+// sgemmKernel6x16 is the AVX2+FMA register-tiled micro-kernel. A is read with row
+// stride rsa and k stride csa (in elements), so it serves a packed panel (rsa=1, csa=6)
+// as well as A in place; b is a packed panel of kc steps of 16 values. It
+// computes the 6×16 tile at c with row stride ldc:
+//
+//	for r < 6, j < 16:
+//		s := Σ_{p<kc} a[r*rsa+p*csa] * b[p*16+j]
+//		if beta == 0 { c[r*ldc+j] = alpha*s } else { c[r*ldc+j] = alpha*s + beta*c[r*ldc+j] }
+//
+// C is not read when beta == 0, so NaNs there do not propagate. kc must be ≥ 1 and the
+// CPU must support AVX2 and FMA.
+//
+//go:noescape
+func sgemmKernel6x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+
+// sgemmPackB16 copies kc rows of 16 values, row stride ldb, contiguously into dst:
+//
+//	for p < kc, j < 16: dst[p*16+j] = src[p*ldb+j]
+//
+//go:noescape
+func sgemmPackB16(dst, src *float32, ldb, kc int)
+
+// sgemmPackA6 interleaves 6 rows of kc values, row stride lda, into dst:
+//
+//	for p < kc, r < 6: dst[p*6+r] = src[r*lda+p]
+//
+//go:noescape
+func sgemmPackA6(dst, src *float32, lda, kc int)
+
+// useAsm selects the assembly kernels; tests switch it off to cover the Go kernels.
+var useAsm = hasAVX2FMA
+
+// kernel6x16 runs the assembly micro-kernel when the CPU supports it, else the Go one.
+func kernel6x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	if useAsm {
+		sgemmKernel6x16(kc, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+		return
+	}
+	sgemmKernelGo(kc, a, rsa, csa, b, c, ldc, alpha, beta)
+}
+
+// packB16 is sgemmPackB16 or its Go twin.
+func packB16(dst, src []float32, ldb, kc int) {
+	if useAsm {
+		_, _ = dst[kc*gemmNR-1], src[(kc-1)*ldb+gemmNR-1]
+		sgemmPackB16(&dst[0], &src[0], ldb, kc)
+		return
+	}
+	packB16Go(dst, src, ldb, kc)
+}
+
+// packA6 is sgemmPackA6 or its Go twin.
+func packA6(dst, src []float32, lda, kc int) {
+	if useAsm {
+		_, _ = dst[kc*gemmMR-1], src[5*lda+kc-1]
+		sgemmPackA6(&dst[0], &src[0], lda, kc)
+		return
+	}
+	packA6Go(dst, src, lda, kc)
+}

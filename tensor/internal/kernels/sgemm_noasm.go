@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// useAsm is always false without assembly.
+var useAsm = false
+
+// kernel6x16 is the pure-Go micro-kernel; see sgemmKernelGo.
+func kernel6x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	sgemmKernelGo(kc, a, rsa, csa, b, c, ldc, alpha, beta)
+}
+
+func packB16(dst, src []float32, ldb, kc int) { packB16Go(dst, src, ldb, kc) }
+
+func packA6(dst, src []float32, lda, kc int) { packA6Go(dst, src, lda, kc) }
