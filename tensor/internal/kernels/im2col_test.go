@@ -58,9 +58,9 @@ func im2colRef(col, img []float32, g ConvGeom) {
 
 const guard = 7
 
-// guarded returns a slice of n values with NaN guard regions on both sides, and the
+// guardedSlice returns a slice of n values with NaN guard regions on both sides, and the
 // full backing slice.
-func guarded(rng *rand.Rand, n int, fill bool) (s, full []float32) {
+func guardedSlice(rng *rand.Rand, n int, fill bool) (s, full []float32) {
 	full = make([]float32, n+2*guard)
 	for i := range full {
 		full[i] = float32(math.NaN())
@@ -89,8 +89,8 @@ func TestIm2colMatchesReference(t *testing.T) {
 	for _, g := range im2colGeoms() {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
 			ni, nc := g.C*g.H*g.W, g.ColRows()*g.ColCols()
-			img, imgFull := guarded(rng, ni, true)
-			col, colFull := guarded(rng, nc, false)
+			img, imgFull := guardedSlice(rng, ni, true)
+			col, colFull := guardedSlice(rng, nc, false)
 			for i := range col {
 				col[i] = 123 // must be overwritten, including padding zeros
 			}
@@ -111,15 +111,15 @@ func TestCol2imIsAdjoint(t *testing.T) {
 	for _, g := range im2colGeoms() {
 		t.Run(fmt.Sprintf("%+v", g), func(t *testing.T) {
 			ni, nc := g.C*g.H*g.W, g.ColRows()*g.ColCols()
-			x, _ := guarded(rng, ni, true)
-			y, yFull := guarded(rng, nc, true)
+			x, _ := guardedSlice(rng, ni, true)
+			y, yFull := guardedSlice(rng, nc, true)
 			colx := make([]float32, nc)
 			Im2col(colx, x, g)
 			var lhs float64
 			for i := range colx {
 				lhs += float64(colx[i]) * float64(y[i])
 			}
-			img, imgFull := guarded(rng, ni, true)
+			img, imgFull := guardedSlice(rng, ni, true)
 			base := append([]float32(nil), img...)
 			Col2im(img, y, g)
 			var rhs float64
