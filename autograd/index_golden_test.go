@@ -11,27 +11,27 @@ import (
 
 // The reference values come from tensor/testdata/gen_index.py.
 
-// goldenCase binds a golden case to its test so the op table below reads briefly.
-type goldenCase struct {
+// indexCase binds a golden case to its test so the op table below reads briefly.
+type indexCase struct {
 	*golden.Case
 	tb testing.TB
 }
 
-func (c *goldenCase) t(name string) *tensor.Tensor { return c.T(c.tb, name) }
-func (c *goldenCase) has(name string) bool         { return c.Has(name) }
-func (c *goldenCase) int(name string) int          { return c.Int(c.tb, name) }
-func (c *goldenCase) ints(name string) []int       { return c.Ints(c.tb, name) }
+func (c *indexCase) t(name string) *tensor.Tensor { return c.T(c.tb, name) }
+func (c *indexCase) has(name string) bool         { return c.Has(name) }
+func (c *indexCase) int(name string) int          { return c.Int(c.tb, name) }
+func (c *indexCase) ints(name string) []int       { return c.Ints(c.tb, name) }
 
-func loadGolden(t *testing.T, path string) []*goldenCase {
-	var out []*goldenCase
+func loadIndexGolden(t *testing.T, path string) []*indexCase {
+	var out []*indexCase
 	for _, c := range golden.Load(t, path).Cases {
-		out = append(out, &goldenCase{c, t})
+		out = append(out, &indexCase{c, t})
 	}
 	return out
 }
 
-// closeTo fails unless got and want have one shape and agree within tol·(1+|want|).
-func closeTo(t *testing.T, what string, got, want *tensor.Tensor, tol float64) {
+// indexClose fails unless got and want have one shape and agree within tol·(1+|want|).
+func indexClose(t *testing.T, what string, got, want *tensor.Tensor, tol float64) {
 	t.Helper()
 	golden.Close(t, what, got, want, tol, tol)
 }
@@ -40,9 +40,9 @@ var padModes = map[string]tensor.PadMode{
 	"constant": tensor.PadConstant, "reflect": tensor.PadReflect, "replicate": tensor.PadReplicate,
 }
 
-// goldenOp returns the names of the differentiable inputs of c and the function of
+// indexGoldenOp returns the names of the differentiable inputs of c and the function of
 // them that c's op computes.
-func goldenOp(c *goldenCase) ([]string, func(xs []*Var) *Var) {
+func indexGoldenOp(c *indexCase) ([]string, func(xs []*Var) *Var) {
 	op := c.Attrs["op"].(string)
 	x := []string{"x"}
 	switch op {
@@ -107,8 +107,8 @@ func goldenOp(c *goldenCase) ([]string, func(xs []*Var) *Var) {
 func TestIndexGolden(t *testing.T) {
 	const tol = 1e-5
 	n := 0
-	for _, c := range loadGolden(t, "../tensor/testdata/index.json") {
-		names, f := goldenOp(c)
+	for _, c := range loadIndexGolden(t, "../tensor/testdata/index.json") {
+		names, f := indexGoldenOp(c)
 		if f == nil {
 			continue // one_hot and printing are tested in package tensor
 		}
@@ -119,13 +119,13 @@ func TestIndexGolden(t *testing.T) {
 				xs[i] = Param(c.t(name))
 			}
 			y := f(xs)
-			closeTo(t, "y", y.Value(), c.t("y"), tol)
+			indexClose(t, "y", y.Value(), c.t("y"), tol)
 			if !c.has("g") {
 				return
 			}
 			y.BackwardWith(c.t("g"))
 			for i, name := range names {
-				closeTo(t, "g"+name, xs[i].Grad(), c.t("g"+name), tol)
+				indexClose(t, "g"+name, xs[i].Grad(), c.t("g"+name), tol)
 			}
 		})
 	}

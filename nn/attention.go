@@ -69,8 +69,9 @@ func (c *KVCache) Len() int {
 // Reset empties the cache.
 func (c *KVCache) Reset() { c.K, c.V = nil, nil }
 
-// append adds k and v (B,heads,t,hs) and returns the full keys and values.
-func (c *KVCache) append(k, v *autograd.Var) (*autograd.Var, *autograd.Var) {
+// Append adds k and v (B,heads,t,hs) to the cache and returns all cached keys and
+// values as NoGrad Vars (the cache is for inference).
+func (c *KVCache) Append(k, v *autograd.Var) (*autograd.Var, *autograd.Var) {
 	if c.K != nil {
 		c.K = tensor.Concat(2, c.K, k.Value())
 		c.V = tensor.Concat(2, c.V, v.Value())
@@ -149,7 +150,7 @@ func (m *MultiHeadAttention) Forward(x, source *autograd.Var, mask *tensor.Tenso
 	k := SplitHeads(m.K.Forward(source), m.Heads) // (B,nh,Tk,hs)
 	v := SplitHeads(m.V.Forward(source), m.Heads) // (B,nh,Tk,hs)
 	if cache != nil {
-		k, v = cache.append(k, v)
+		k, v = cache.Append(k, v)
 	}
 	y := MergeHeads(ScaledDotProductAttention(q, k, v, mask, causal)) // (B,Tq,C)
 	if m.drop != nil {

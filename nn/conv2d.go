@@ -35,13 +35,13 @@ type Conv2d struct {
 }
 
 // convParams creates the weight (or its spectral-norm parameterisation) and bias.
-func convParams(vb *VarBuilder, shape []int, fanIn, biasLen int, cfg Conv2dConfig) (w, b *autograd.Var, sn *SpectralNorm) {
+func convParams(vb *VarBuilder, shape []int, fanIn, biasLen, snDim int, cfg Conv2dConfig) (w, b *autograd.Var, sn *SpectralNorm) {
 	wi := cfg.WeightInit
 	if wi == nil {
 		wi = KaimingUniform(math.Sqrt(5))
 	}
 	if cfg.SpectralNorm {
-		sn = NewSpectralNorm(vb, wi, shape...)
+		sn = NewSpectralNormDim(vb, wi, snDim, shape...)
 		w = sn.Orig
 	} else {
 		w = vb.Param("weight", wi, shape...)
@@ -64,7 +64,7 @@ func NewConv2d(vb *VarBuilder, in, out, k int, cfg Conv2dConfig) *Conv2d {
 		tensor.Panicf("NewConv2d", "%d groups do not divide %d and %d channels", g, in, out)
 	}
 	shape := []int{out, in / g, k, k}
-	w, b, sn := convParams(vb, shape, in/g*k*k, out, cfg)
+	w, b, sn := convParams(vb, shape, in/g*k*k, out, 0, cfg)
 	return &Conv2d{Weight: w, Bias: b, SN: sn, Cfg: tensor.Conv2dConfig{
 		Stride:   [2]int{or1(cfg.Stride), or1(cfg.Stride)},
 		Padding:  [2]int{cfg.Padding, cfg.Padding},
@@ -100,7 +100,7 @@ func NewConvTranspose2d(vb *VarBuilder, in, out, k int, cfg Conv2dConfig) *ConvT
 		tensor.Panicf("NewConvTranspose2d", "%d groups do not divide %d and %d channels", g, in, out)
 	}
 	shape := []int{in, out / g, k, k}
-	w, b, sn := convParams(vb, shape, out/g*k*k, out, cfg)
+	w, b, sn := convParams(vb, shape, out/g*k*k, out, 1, cfg)
 	return &ConvTranspose2d{Weight: w, Bias: b, SN: sn, Cfg: tensor.ConvTranspose2dConfig{
 		Stride:        [2]int{or1(cfg.Stride), or1(cfg.Stride)},
 		Padding:       [2]int{cfg.Padding, cfg.Padding},

@@ -16,6 +16,7 @@ import (
 // gradient treats u and v as constants.
 type SpectralNorm struct {
 	Orig  *autograd.Var  // the raw weight
+	Dim   int            // the axis of Orig that indexes the matrix rows (1 for transposed convs)
 	U, V  *tensor.Tensor // (rows), (rest)
 	Iters int
 	Eps   float32
@@ -23,17 +24,28 @@ type SpectralNorm struct {
 }
 
 // NewSpectralNorm creates the parameter weight_orig of the given shape (initialised by
-// init) and its power-iteration buffers under vb.
+// init) and its power-iteration buffers under vb, with the rows of the matrix along
+// axis 0.
 func NewSpectralNorm(vb *VarBuilder, init Init, shape ...int) *SpectralNorm {
+	return NewSpectralNormDim(vb, init, 0, shape...)
+}
+
+// NewSpectralNormDim is NewSpectralNorm with the rows along axis dim, which is 1 for a
+// ConvTranspose2d weight (in,out,k,k), as torch.nn.utils.spectral_norm chooses. It
+// panics unless dim is 0 or 1.
+func NewSpectralNormDim(vb *VarBuilder, init Init, dim int, shape ...int) *SpectralNorm {
+	if dim != 0 && dim != 1 || len(shape) < 2 {
+		tensor.Panicf("NewSpectralNorm", "axis %d for weight shape %s", dim, tensor.ShapeString(shape))
+	}
 	orig := vb.Param("weight_orig", init, shape...)
-	rows := shape[0]
+	rows := shape[dim]
 	rest := orig.Value().Numel() / rows
 	rng := vb.Rand()
 	u := tensor.Randn(rng, rows)
 	v := tensor.Randn(rng, rest)
 	normalizeInPlace(u.Data(), 1e-12)
 	normalizeInPlace(v.Data(), 1e-12)
-	return &SpectralNorm{Orig: orig, U: vb.Buffer("weight_u", u), V: vb.Buffer("weight_v", v),
+	return &SpectralNorm{Orig: orig, Dim: dim, U: vb.Buffer("weight_u", u), V: vb.Buffer("weight_v", v),
 		Iters: 1, Eps: 1e-12, store: vb.Store()}
 }
 
@@ -50,8 +62,12 @@ func normalizeInPlace(x []float32, eps float32) {
 
 // Weight returns W/σ(W), updating the singular-vector estimates first in training mode.
 func (sn *SpectralNorm) Weight() *autograd.Var {
-	rows := sn.Orig.Size(0)
-	w := sn.Orig.Value().Reshape(rows, -1) // (rows,rest)
+	rows := sn.Orig.Size(sn.Dim)
+	wv := sn.Orig
+	if sn.Dim == 1 {
+		wv = autograd.Transpose(wv, 0, 1) // (in,out,k,k) -> (out,in,k,k)
+	}
+	w := wv.Value().Reshape(rows, -1) // (rows,rest)
 	if sn.store.Training() {
 		for i := 0; i < sn.Iters; i++ {
 			// v = normalize(Wᵀu), u = normalize(Wv)
@@ -66,6 +82,6 @@ func (sn *SpectralNorm) Weight() *autograd.Var {
 	// σ = uᵀ W v, differentiable in W with u and v held constant.
 	u := autograd.Const(sn.U.Clone().Reshape(1, rows))
 	v := autograd.Const(sn.V.Clone().Reshape(-1, 1))
-	sigma := autograd.MatMul(autograd.MatMul(u, autograd.Reshape(sn.Orig, rows, -1)), v) // (1,1)
+	sigma := autograd.MatMul(autograd.MatMul(u, autograd.Reshape(wv, rows, -1)), v) // (1,1)
 	return autograd.Div(sn.Orig, autograd.Reshape(sigma, 1))
 }

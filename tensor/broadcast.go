@@ -256,6 +256,9 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 		}
 	}
 	b := BroadcastShapes("SumTo", shape, t.shape)
+	if len(b) != len(t.shape) {
+		Panicf("SumTo", "shape %s does not broadcast to %s", ShapeString(shape), ShapeString(t.shape))
+	}
 	for i := range b {
 		if b[i] != t.shape[i] {
 			Panicf("SumTo", "shape %s does not broadcast to %s", ShapeString(shape), ShapeString(t.shape))

@@ -32,6 +32,12 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 		Panicf(op, "shapes %s and %s do not match", tshape(a.shape, transA), tshape(b.shape, transB))
 	}
 	abatch, bbatch := a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2]
+	for i := 1; i <= min(len(abatch), len(bbatch)); i++ {
+		da, db := abatch[len(abatch)-i], bbatch[len(bbatch)-i]
+		if da != db && da != 1 && db != 1 {
+			Panicf(op, "shapes %s and %s: batch dimensions do not broadcast", ShapeString(a.shape), ShapeString(b.shape))
+		}
+	}
 	batch := BroadcastShapes(op, abatch, bbatch)
 	outShape := append(slices.Clone(batch), m, n)
 	out := New(outShape...)

@@ -15,7 +15,7 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 	for i, ax := range perm {
 		a := normAxis(op, ax, nd, t.shape)
 		if seen[a] {
-			Panicf(op, "permutation %v repeats axis %d", perm, ax)
+			Panicf(op, "permutation %v repeats axis %d of shape %s", perm, ax, ShapeString(t.shape))
 		}
 		seen[a] = true
 		p[i] = a

@@ -19,9 +19,10 @@ func SoftmaxStrided(dst, src []float32, n, s int, log bool) {
 		sum += math.Exp(float64(src[k*s] - m))
 	}
 	if log {
-		lse := m + float32(math.Log(sum))
+		// Subtract m first: m + log Σ would round away the small log Σ for large m.
+		ls := float32(math.Log(sum))
 		for k := 0; k < n; k++ {
-			dst[k*s] = src[k*s] - lse
+			dst[k*s] = (src[k*s] - m) - ls
 		}
 		return
 	}
