@@ -19,10 +19,10 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Models []*Model       // served models; names must be unique
-	Limits Limits         // zero fields take their defaults
-	Logger *slog.Logger   // nil: slog.Default()
-	Seed   uint64         // seeds the stream from which requests without a seed draw one; 0: from the clock
+	Models []*Model         // served models; names must be unique
+	Limits Limits           // zero fields take their defaults
+	Logger *slog.Logger     // nil: slog.Default()
+	Seed   uint64           // seeds the stream from which requests without a seed draw one; 0: from the clock
 	Now    func() time.Time // clock for durations; nil: time.Now
 }
 
