@@ -27,7 +27,7 @@ type fakeText struct {
 	Release chan struct{} // Generate waits for it before the first token, if non-nil
 	once    sync.Once
 	mu      sync.Mutex
-	seen    []time.Time // when each call observed ctx done
+	seen    []time.Time // when each call observed ctx done (or emit failing)
 	dl      []time.Time // the ctx deadline of that call (zero if none)
 }
 
@@ -53,6 +53,7 @@ func (f *fakeText) Generate(ctx context.Context, prompt string, p TextParams, em
 		case <-time.After(f.Delay):
 		}
 		if err := emit(fmt.Sprintf("t%d ", i)); err != nil {
+			f.observe(ctx) // a write to a gone client can fail before ctx is done
 			return u, err
 		}
 	}

@@ -19,11 +19,10 @@ import (
 
 // Config configures a Server.
 type Config struct {
-	Models []*Model         // served models; names must be unique
-	Limits Limits           // zero fields take their defaults
-	Logger *slog.Logger     // nil: slog.Default()
-	Seed   uint64           // seeds the stream from which requests without a seed draw one; 0: from the clock
-	Now    func() time.Time // clock for durations; nil: time.Now
+	Models []*Model     // served models; names must be unique
+	Limits Limits       // zero fields take their defaults
+	Logger *slog.Logger // nil: slog.Default()
+	Seed   uint64       // seeds the stream from which requests without a seed draw one; 0: from the clock
 }
 
 // Server is the HTTP handler of the model service. Create it with New; serve it with
@@ -36,7 +35,6 @@ type Server struct {
 	pool     *pool
 	metrics  *metrics
 	mux      *http.ServeMux
-	now      func() time.Time
 	draining atomic.Bool
 	inflight sync.WaitGroup
 	seq      atomic.Uint64
@@ -60,13 +58,10 @@ var routes = map[string]string{ // path -> allowed method
 func New(cfg Config) (*Server, error) {
 	s := &Server{
 		lim: cfg.Limits.withDefaults(), log: cfg.Logger, models: map[string]*Model{},
-		metrics: newMetrics(), mux: http.NewServeMux(), now: cfg.Now,
+		metrics: newMetrics(), mux: http.NewServeMux(),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
-	}
-	if s.now == nil {
-		s.now = time.Now
 	}
 	for _, m := range cfg.Models {
 		if _, dup := s.models[m.Name]; dup {
@@ -156,7 +151,7 @@ func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	start := s.now()
+	start := time.Now()
 	id := s.requestID(r)
 	w.Header().Set("X-Request-Id", id)
 	rec := &recorder{ResponseWriter: w}
@@ -184,7 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		d := s.now().Sub(start)
+		d := time.Since(start)
 		s.metrics.end(path, status, d)
 		level := slog.LevelInfo
 		if status >= 500 {
