@@ -92,6 +92,9 @@ func SampleLogits(logits []float32, p TextParams, rng *rand.Rand) int {
 	for i := range idx {
 		idx[i] = i
 	}
+	if (p.TopK <= 0 || p.TopK >= len(idx)) && (p.TopP <= 0 || p.TopP >= 1) {
+		return sampleSoftmax(logits, idx, p.Temperature, rng) // no cut: no need to sort
+	}
 	slices.SortStableFunc(idx, func(a, b int) int { // descending logits
 		switch {
 		case logits[a] > logits[b]:
@@ -104,13 +107,7 @@ func SampleLogits(logits []float32, p TextParams, rng *rand.Rand) int {
 	if p.TopK > 0 && p.TopK < len(idx) {
 		idx = idx[:p.TopK]
 	}
-	probs := make([]float64, len(idx))
-	top := float64(logits[idx[0]])
-	var sum float64
-	for i, j := range idx {
-		probs[i] = math.Exp((float64(logits[j]) - top) / p.Temperature)
-		sum += probs[i]
-	}
+	probs, sum := weights(logits, idx, p.Temperature)
 	if p.TopP > 0 && p.TopP < 1 {
 		var cum float64
 		for i := range probs {
@@ -125,6 +122,31 @@ func SampleLogits(logits []float32, p TextParams, rng *rand.Rand) int {
 			sum += q
 		}
 	}
+	return draw(idx, probs, sum, rng)
+}
+
+// weights returns exp((logit-max)/temperature) for the ids in idx, and their sum.
+func weights(logits []float32, idx []int, temperature float64) ([]float64, float64) {
+	top := float64(logits[idx[0]])
+	for _, j := range idx {
+		top = max(top, float64(logits[j]))
+	}
+	probs := make([]float64, len(idx))
+	var sum float64
+	for i, j := range idx {
+		probs[i] = math.Exp((float64(logits[j]) - top) / temperature)
+		sum += probs[i]
+	}
+	return probs, sum
+}
+
+func sampleSoftmax(logits []float32, idx []int, temperature float64, rng *rand.Rand) int {
+	probs, sum := weights(logits, idx, temperature)
+	return draw(idx, probs, sum, rng)
+}
+
+// draw picks idx[i] with probability probs[i]/sum.
+func draw(idx []int, probs []float64, sum float64, rng *rand.Rand) int {
 	u := rng.Float64() * sum
 	for i, q := range probs {
 		u -= q
