@@ -1,0 +1,23 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/genblocks/genblocks/examples/serve/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoaderTable(t *testing.T) {
+	assert.Equal(t, []string{"demo-image", "demo-text", "diffusion", "gan", "text", "vae"}, loaders.Kinds())
+	for _, kind := range []string{"text", "gan", "vae", "diffusion"} {
+		spec, err := server.ParseSpec("m=" + kind + ":ckpt.safetensors")
+		require.NoError(t, err)
+		_, err = loaders.Load(context.Background(), []server.Spec{spec})
+		assert.ErrorIs(t, err, server.ErrNotWired, kind)
+	}
+	ms, err := loaders.Load(context.Background(), []server.Spec{{Name: "b", Kind: "demo-image"}})
+	require.NoError(t, err)
+	assert.True(t, ms[0].Demo)
+}
