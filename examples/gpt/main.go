@@ -139,7 +139,7 @@ func run(o options) error {
 		opt = optim.NewAdamW(vs.Params(), optim.AdamConfig{LR: o.lr})
 	}
 	if !o.sampleOnly {
-		if err := trainLoop(o, model, opt, &h, train, val, rng, ckpt); err != nil {
+		if err := trainLoop(o, model, tok, opt, &h, train, val, rng, ckpt); err != nil {
 			return err
 		}
 	}
@@ -156,7 +156,7 @@ func lrAt(o options, step int, frac float64) float64 {
 	return o.lr * (0.1 + 0.9*0.5*(1+math.Cos(math.Pi*frac)))
 }
 
-func trainLoop(o options, m *transformer.GPT, opt *optim.Adam, h *history, train, val []int, rng *rand.Rand, ckpt string) error {
+func trainLoop(o options, m *transformer.GPT, tok *transformer.CharTokenizer, opt *optim.Adam, h *history, train, val []int, rng *rand.Rand, ckpt string) error {
 	budget := o.minutes * 60
 	fmt.Printf("GPT: %d layers, width %d, %d heads, context %d, %d parameters; %d training and %d validation characters\n",
 		m.Config.Layers, m.Config.Dim, m.Config.Heads, m.Config.BlockSize, m.Store.NumParams(), len(train), len(val))
@@ -201,7 +201,7 @@ func trainLoop(o options, m *transformer.GPT, opt *optim.Adam, h *history, train
 		bar.Update(h.Step, progress.Float("train", smooth), progress.Float("val", lastVal), progress.Str("left", eta.String()))
 		if time.Since(lastCkpt) > o.checkpointEvery {
 			h.Seconds = base + time.Since(start).Seconds()
-			if err := saveCheckpoint(ckpt, m, opt, h); err != nil {
+			if err := saveCheckpoint(ckpt, m, tok, opt, h); err != nil {
 				return err
 			}
 			lastCkpt = time.Now()
@@ -216,7 +216,7 @@ func trainLoop(o options, m *transformer.GPT, opt *optim.Adam, h *history, train
 	}
 	fmt.Printf("step %d: validation loss %.4f nats/char (perplexity %.2f) after %.1f min of training\n",
 		h.Step, v, transformer.Perplexity(v), h.Seconds/60)
-	if err := saveCheckpoint(ckpt, m, opt, h); err != nil {
+	if err := saveCheckpoint(ckpt, m, tok, opt, h); err != nil {
 		return err
 	}
 	img := plot.Lines([]plot.Series{
@@ -260,22 +260,19 @@ func sample(o options, m *transformer.GPT, tok *transformer.CharTokenizer) error
 	return os.WriteFile(filepath.Join(o.out, "sample.txt"), []byte(text.String()), 0o644)
 }
 
-// saveCheckpoint writes the weights, the optimizer state (under "optim."), the config
-// and the history to one safetensors file, atomically.
-func saveCheckpoint(path string, m *transformer.GPT, opt *optim.Adam, h *history) error {
-	all := m.Store.StateDict()
+// saveCheckpoint writes the weights, the config and the tokenizer (which
+// transformer.LoadTextModel reads), the optimizer state (under "optim.") and the
+// history to one safetensors file, atomically.
+func saveCheckpoint(path string, m *transformer.GPT, tok *transformer.CharTokenizer, opt *optim.Adam, h *history) error {
+	state := map[string]*tensor.Tensor{}
 	for k, v := range opt.StateDict() {
-		all["optim."+k] = v
-	}
-	cfg, err := json.Marshal(m.Config)
-	if err != nil {
-		return err
+		state["optim."+k] = v
 	}
 	hist, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
-	return nn.SaveFile(path, all, map[string]string{"format": "genblocks-gpt", "config": string(cfg),
+	return transformer.SaveGPTCheckpoint(path, m, tok, state, map[string]string{
 		"history": string(hist), "step": strconv.Itoa(h.Step)})
 }
 

@@ -27,7 +27,7 @@ import (
 var loaders = server.Loaders{
 	"demo-text":  demo.LoadCharMLP,
 	"demo-image": demo.LoadBlobs,
-	"text":       notWired("transformer"),
+	"text":       loadText,
 	"gan":        notWired("gan"),
 	"vae":        notWired("vae"),
 	"diffusion":  notWired("diffusion"),
