@@ -142,28 +142,15 @@ func (e *Evaluator) forward(op string, images [][]float32, visit func(start int,
 // Classify returns the predicted digit of each image and the softmax probabilities of
 // the ten digits. Each image is 784 values in [0,1]; it panics if one is not 784 long.
 func (e *Evaluator) Classify(images [][]float32) (labels []int, probs [][]float32) {
-	labels, probs = make([]int, len(images)), make([][]float32, len(images))
-	e.forward("mnisteval.Classify", images, func(start int, _, logits *tensor.Tensor) {
-		p := tensor.Softmax(logits, -1).Data()
-		for i := range logits.Shape()[0] {
-			probs[start+i] = p[i*10 : (i+1)*10 : (i+1)*10]
-			labels[start+i] = argmax(probs[start+i])
-		}
-	})
+	labels, probs, _ = e.analyze("mnisteval.Classify", images)
 	return labels, probs
 }
 
 // Features returns the classifier's 128 hidden features (after the ReLU) of each
 // image. It panics if an image is not 784 values long.
 func (e *Evaluator) Features(images [][]float32) [][]float32 {
-	out := make([][]float32, len(images))
-	e.forward("mnisteval.Features", images, func(start int, features, _ *tensor.Tensor) {
-		f := features.Data()
-		for i := range features.Shape()[0] {
-			out[start+i] = f[i*FeatureDim : (i+1)*FeatureDim : (i+1)*FeatureDim]
-		}
-	})
-	return out
+	_, _, feats := e.analyze("mnisteval.Features", images)
+	return feats
 }
 
 func argmax(p []float32) int {
@@ -189,24 +176,38 @@ type Report struct {
 // set in one pass. Each image is 784 values in [0,1]; it panics if one is not 784
 // long. With no images the report is all zero (Frechet NaN).
 func (e *Evaluator) Evaluate(images [][]float32) *Report {
-	r := &Report{N: len(images), Frechet: math.NaN()}
-	if len(images) == 0 {
-		return r
-	}
-	feats := make([][]float32, len(images))
-	var counts [10]int
-	var conf float64
-	e.forward("mnisteval.Evaluate", images, func(start int, features, logits *tensor.Tensor) {
+	labels, probs, feats := e.analyze("mnisteval.Evaluate", images)
+	return e.report(labels, probs, feats)
+}
+
+// analyze runs the network once over images and returns the predicted labels, the
+// softmax probabilities and the features.
+func (e *Evaluator) analyze(op string, images [][]float32) (labels []int, probs, feats [][]float32) {
+	labels, probs, feats = make([]int, len(images)), make([][]float32, len(images)), make([][]float32, len(images))
+	e.forward(op, images, func(start int, features, logits *tensor.Tensor) {
 		f, p := features.Data(), tensor.Softmax(logits, -1).Data()
 		for i := range logits.Shape()[0] {
-			feats[start+i] = f[i*FeatureDim : (i+1)*FeatureDim]
-			pi := p[i*10 : (i+1)*10]
-			k := argmax(pi)
-			counts[k]++
-			conf += float64(pi[k])
+			feats[start+i] = f[i*FeatureDim : (i+1)*FeatureDim : (i+1)*FeatureDim]
+			probs[start+i] = p[i*10 : (i+1)*10 : (i+1)*10]
+			labels[start+i] = argmax(probs[start+i])
 		}
 	})
-	n := float64(len(images))
+	return labels, probs, feats
+}
+
+// report summarises the output of analyze.
+func (e *Evaluator) report(labels []int, probs, feats [][]float32) *Report {
+	r := &Report{N: len(labels), Frechet: math.NaN()}
+	if r.N == 0 {
+		return r
+	}
+	var counts [10]int
+	var conf float64
+	for i, k := range labels {
+		counts[k]++
+		conf += float64(probs[i][k])
+	}
+	n := float64(r.N)
 	for k, c := range counts {
 		r.Coverage[k] = float64(c) / n
 		if c > 0 {
@@ -214,7 +215,7 @@ func (e *Evaluator) Evaluate(images [][]float32) *Report {
 		}
 	}
 	r.Confidence = conf / n
-	if len(images) > 1 {
+	if r.N > 1 {
 		r.Frechet = FrechetDistance(FitGaussian(feats), e.test)
 	}
 	return r
@@ -222,7 +223,7 @@ func (e *Evaluator) Evaluate(images [][]float32) *Report {
 
 // String formats r on one line:
 //
-//	n 10000 | coverage 0:9.8% 1:11.3% … 9:10.1% | min 8.9% max 11.3% | entropy 2.301 | confidence 0.991 | Fréchet 0.00
+//	n 10000 | coverage 0:9.8% 1:11.4% … 9:10.0% | min 9.0% max 11.4% | entropy 2.301 | confidence 0.990 | Fréchet 0.00
 func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "n %d | coverage", r.N)
