@@ -148,7 +148,7 @@ func labelVar(x *autograd.Var, labels *tensor.Tensor) *autograd.Var {
 }
 
 func (g *Generator) forward(z *autograd.Var) *autograd.Var {
-	h := g.FC.Forward(z)                                      // (B,in) -> (B,c0·s·s)
+	h := g.FC.Forward(z)                                     // (B,in) -> (B,c0·s·s)
 	h = autograd.Reshape(h, z.Size(0), g.c0, g.side, g.side) // (B,c0,s,s)
 	for i := range g.Up {
 		h = autograd.ReLU(g.BN[i].Forward(h))
@@ -226,8 +226,8 @@ func (d *Discriminator) ForwardLabels(x *autograd.Var, labels *tensor.Tensor) *a
 	if labels == nil || labels.Numel() != x.Size(0) {
 		tensor.Panicf("gan.Discriminator", "input %s needs %d labels", tensor.ShapeString(x.Shape()), x.Size(0))
 	}
-	h := d.Features(x)                                                             // (B,F)
-	e := d.Embed.Forward(labelVar(x, labels))                                      // (B,F)
-	proj := autograd.Sum(autograd.Mul(h, e), true, 1)                              // (B,1)
+	h := d.Features(x)                                // (B,F)
+	e := d.Embed.Forward(labelVar(x, labels))         // (B,F)
+	proj := autograd.Sum(autograd.Mul(h, e), true, 1) // (B,1)
 	return autograd.Add(d.FC.Forward(h), proj)
 }

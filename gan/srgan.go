@@ -77,7 +77,7 @@ func (g *SRGenerator) Forward(x *autograd.Var) *autograd.Var {
 	}
 	h = autograd.Add(h, h0)
 	h = autograd.ReLU(g.Up.Forward(autograd.UpsampleNearest2d(h, 2, 2))) // (B,w,2H,2W)
-	base := Bicubic(x.Value(), 2*s[2], 2*s[3])                            // (B,C,2H,2W)
+	base := Bicubic(x.Value(), 2*s[2], 2*s[3])                           // (B,C,2H,2W)
 	var bv *autograd.Var
 	if x.IsNoGrad() {
 		bv = autograd.NoGrad(base)
