@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -178,4 +179,44 @@ func TestDivergenceDetectionTripsOnExplodingLoss(t *testing.T) {
 	var de *DivergenceError
 	require.True(t, errors.As(err, &de), "error %v", err)
 	assert.Equal(t, 0, de.RestoredStep)
+}
+
+// TestTrainerCheckpointRoundTrip saves the whole training state as safetensors and
+// loads it into a fresh trainer: the next step then matches exactly.
+func TestTrainerCheckpointRoundTrip(t *testing.T) {
+	build := func(seed uint64, src *rand.PCG) *Trainer {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		gs, ds := nn.NewVarStore(rng), nn.NewVarStore(rng)
+		cfg := DCGANConfig{Width: 4, ZDim: 8, SpectralNorm: true}
+		g, d := NewGenerator(gs.Root(), cfg), NewDiscriminator(ds.Root(), cfg)
+		return NewTrainer(g, gs, d, ds, TrainerConfig{ZDim: 8, EMADecay: 0.9}, rand.New(src))
+	}
+	data := func() Batch { return Batch{X: tensor.Rand(rand.New(rand.NewPCG(2, 2)), -1, 1, 4, 1, 28, 28)} }
+	srcA := rand.NewPCG(1, 1)
+	a := build(1, srcA)
+	for range 3 {
+		_, err := a.Step(data)
+		require.NoError(t, err)
+	}
+	// The trainer's random source is the caller's: continue b from the same state.
+	state, err := srcA.MarshalBinary()
+	require.NoError(t, err)
+	srcB := rand.NewPCG(0, 0)
+	require.NoError(t, srcB.UnmarshalBinary(state))
+	path := t.TempDir() + "/gan.safetensors"
+	require.NoError(t, nn.SaveFile(path, a.StateDict(), nil))
+	st, err := nn.LoadFile(path)
+	require.NoError(t, err)
+	b := build(2, srcB)
+	require.NoError(t, b.LoadStateDict(st.Tensors))
+	assert.Equal(t, 3, b.StepCount())
+	sa, err := a.Step(data)
+	require.NoError(t, err)
+	sb, err := b.Step(data)
+	require.NoError(t, err)
+	assert.Equal(t, sa.DLoss, sb.DLoss)
+	assert.Equal(t, sa.GLoss, sb.GLoss)
+	assert.True(t, slices.Equal(a.EMA.StateDict()["fc.weight"].Data(), b.EMA.StateDict()["fc.weight"].Data()), "EMA weights")
+	delete(st.Tensors, "trainer.step")
+	require.ErrorContains(t, b.LoadStateDict(st.Tensors), "trainer.step")
 }

@@ -373,7 +373,7 @@ func train(args []string) error {
 // savePlot draws the loss curves above the coverage curves.
 func savePlot(path string, steps, dl, gl, covSteps, covered, entropy []float64, loss string) error {
 	top := plot.Lines([]plot.Series{{Name: "D loss", X: steps, Y: dl}, {Name: "G loss", X: steps, Y: gl}},
-		plot.LineConfig{Title: "DCGAN losses (" + loss + ")", XLabel: "step", Smooth: 0.98, Height: 400})
+		plot.LineConfig{Title: "DCGAN losses (" + loss + ")", XLabel: "step", Smooth: 0.9, Height: 400})
 	bottom := plot.Lines([]plot.Series{{Name: "digits covered", X: covSteps, Y: covered},
 		{Name: "10 x class entropy", X: covSteps, Y: entropy}},
 		plot.LineConfig{Title: "Mode coverage of 500 samples", XLabel: "step", Height: 300})
