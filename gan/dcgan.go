@@ -1,6 +1,8 @@
 package gan
 
 import (
+	"strconv"
+
 	"github.com/genblocks/genblocks/autograd"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/tensor"
@@ -115,7 +117,7 @@ func NewGenerator(vb *nn.VarBuilder, cfg DCGANConfig) *Generator {
 	return g
 }
 
-func itoa(i int) string { return string(rune('0' + i)) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
 // Forward maps z (B,ZDim) to images (B,C,H,W). It panics for a conditional generator,
 // which needs ForwardLabels.

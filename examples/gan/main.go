@@ -328,7 +328,8 @@ func train(args []string) error {
 		dl = append(dl, s.DLoss)
 		gl = append(gl, s.GLoss)
 		fields := []progress.Field{progress.Int("epoch", epoch), progress.Float("D", s.DLoss), progress.Float("G", s.GLoss),
-			progress.Float("D(x)", s.DReal), progress.Float("D(G(z))", s.DFake)}
+			progress.Float("D(x)", s.DReal), progress.Float("D(G(z))", s.DFake),
+			progress.Float("|∇D|", s.DGradNorm), progress.Float("|∇G|", s.GGradNorm)}
 		if *epochs == 0 {
 			fields = append(fields, progress.Str("left", time.Until(deadline).Round(time.Second).String()))
 		}
