@@ -64,7 +64,9 @@ type TrainerConfig struct {
 	// (Trainer.ContentLoss, for super-resolution) it is SRGAN's 1e-3.
 	AdvWeight float32
 	// EMADecay > 0 keeps an exponential moving average of the generator's weights,
-	// which Generate uses.
+	// which Generate uses. The decay used at step t is min(EMADecay, (1+t)/(10+t)), so
+	// that early on the average follows the weights instead of remembering their
+	// random initialisation.
 	EMADecay float64
 	// Classes > 0 trains conditionally: real batches must carry labels, which are also
 	// given to the generator for the fakes.
@@ -324,6 +326,7 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 	t.GOpt.ZeroGrad()
 	t.DOpt.ZeroGrad()
 	if t.EMA != nil {
+		t.EMA.SetDecay(min(cfg.EMADecay, float64(1+t.step)/float64(10+t.step)))
 		t.EMA.Update()
 	}
 	t.step++
