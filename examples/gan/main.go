@@ -210,7 +210,7 @@ func train(args []string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := loadEvaluator(data, filepath.Join(filepath.Dir(*out), "eval-mlp.safetensors"))
+	ev, err := loadEvaluator()
 	if err != nil {
 		return err
 	}
@@ -244,8 +244,8 @@ func train(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	fmt.Printf("DCGAN %s (sn=%v cond=%v ema=%g): G %d, D %d parameters; batch %d; evaluator accuracy %.2f%%\n",
-		o.Loss, o.SN, o.Cond, o.EMA, tr.GStore.NumParams(), tr.DStore.NumParams(), *batch, 100*ev.Accuracy)
+	fmt.Printf("DCGAN %s (sn=%v cond=%v ema=%g): G %d, D %d parameters; batch %d\n",
+		o.Loss, o.SN, o.Cond, o.EMA, tr.GStore.NumParams(), tr.DStore.NumParams(), *batch)
 
 	// Real data in [-1,1], (B,1,28,28), reshuffled every epoch.
 	train := data.Train
@@ -465,14 +465,8 @@ func evaluate(args []string) error {
 	samples := fl.String("samples", "", "score the PNGs in this directory instead of a checkpoint")
 	n := fl.Int("n", 10000, "number of samples to generate")
 	seed := fl.Uint64("seed", 1, "random seed")
-	dataDir := fl.String("data", "", "directory with the MNIST IDX files")
-	cache := fl.String("eval-cache", "out/eval-mlp.safetensors", "evaluation classifier cache")
 	fl.Parse(args)
-	data, err := mnist.Load(*dataDir)
-	if err != nil {
-		return err
-	}
-	ev, err := loadEvaluator(data, *cache)
+	ev, err := loadEvaluator()
 	if err != nil {
 		return err
 	}
