@@ -28,9 +28,9 @@ type SampleConfig struct {
 	// every step the known pixels are replaced by Known noised to the new timestep
 	// (Lugmayr et al. 2022, RePaint, https://arxiv.org/abs/2201.09865).
 	Known, Mask *tensor.Tensor
-	// Resample repeats each step this many times in total (RePaint's U, with jump
-	// length one step), re-noising in between so the unknown pixels can agree with the
-	// known ones. 0 or 1 means once.
+	// Resample, when inpainting, repeats each step this many times in total (RePaint's
+	// U, with jump length one step), re-noising in between so the unknown pixels can
+	// agree with the known ones. 0 or 1 means once; it is ignored without Known.
 	Resample int
 	// Progress, if not nil, is called after every network evaluation.
 	Progress func(step, total int)

@@ -206,7 +206,7 @@ def main():
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     abar = linear_alpha_bars().float()
-    start, step = time.time(), 0
+    start, step, cpu0 = time.time(), 0, time.process_time()
     while time.time() - start < a.minutes * 60:
         x0 = data[torch.randint(0, len(data), (a.batch,))]
         t = torch.randint(0, len(abar), (a.batch,))
@@ -222,11 +222,12 @@ def main():
         with torch.no_grad():
             for pe, p in zip(ema.parameters(), net.parameters()):
                 pe.mul_(d).add_(p, alpha=1 - d)
-        if step % 20 == 0:
+        if step % 10 == 0:
             el = time.time() - start
             print(f"\rstep {step} loss {loss.item():.4f} {step * a.batch / el:.1f} images/s {el:.0f}s",
-                  end="", file=sys.stderr)
-    print(f"\ntrained {step} steps in {time.time() - start:.0f}s", file=sys.stderr)
+                  end="", file=sys.stderr, flush=True)
+    print(f"\ntrained {step} steps in {time.time() - start:.0f}s ({time.process_time() - cpu0:.0f} CPU-s)",
+          file=sys.stderr)
     from PIL import Image
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
