@@ -1,0 +1,42 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/genblocks/genblocks/internal/golden"
+	"github.com/genblocks/genblocks/tensor"
+)
+
+func TestBicubicMatchesPyTorch(t *testing.T) {
+	f := golden.Load(t, "testdata/bicubic.json")
+	for _, name := range []string{"bicubic", "bicubic_odd"} {
+		c := f.Case(t, name)
+		want := c.T(t, "y")
+		golden.Close(t, name, bicubic(c.T(t, "x"), want.Size(2), want.Size(3)), want, 1e-5, 1e-4)
+	}
+}
+
+func TestSamplesRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := tensor.Rand(rng, -1, 1, 3, 1, 28, 28)
+	dir := t.TempDir()
+	require.NoError(t, writeSamples(dir, toUnit(x)))
+	back, err := readPNGs(dir)
+	require.NoError(t, err)
+	require.Len(t, back, 3)
+	golden.Close(t, "PNG round trip", fromUnit(back, 28, 28), x, 1.0/255+1e-6, 0)
+	_, err = readPNGs(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+}
+
+func TestPSNRAndDownsample(t *testing.T) {
+	a := [][]float32{{0, 0.5, 1, 1}}
+	assert.InDelta(t, 20.0, psnr(a, [][]float32{{0.1, 0.6, 0.9, 0.9}}), 1e-4)
+	d := downsample2(tensor.FromSlice([]float32{1, 2, 3, 4}, 1, 1, 2, 2))
+	assert.Equal(t, []float32{2.5}, d.Data())
+}
