@@ -6,13 +6,14 @@ import (
 )
 
 // ConvConfig configures NewConv. The zero value suits MNIST: 1×28×28 images, two
-// stride-2 convolutions with 32 and 64 filters (28 → 14 → 7), a 256-unit hidden layer,
-// a 20-d latent and a Bernoulli likelihood.
+// stride-2 convolutions with 16 and 32 filters (28 → 14 → 7) straight into the latent
+// heads, a 20-d latent and a Bernoulli likelihood. It costs about 1.5 times the
+// multiply-adds of the 784-400-20 MLP per image.
 type ConvConfig struct {
 	Size       int        // image height and width; 0 means 28
 	InChannels int        // 0 means 1
-	Filters    []int      // filters of each stride-2 convolution; nil means [32, 64]
-	Hidden     int        // fully connected layer between convolutions and latent; 0 means 256, negative none
+	Filters    []int      // filters of each stride-2 convolution; nil means [16, 32]
+	Hidden     int        // units of a fully connected layer between convolutions and latent; 0 means none
 	Latent     int        // 0 means 20
 	Classes    int        // > 0 makes a conditional VAE (labels join the input as constant planes)
 	Likelihood Likelihood // nil means Bernoulli
@@ -20,7 +21,7 @@ type ConvConfig struct {
 
 // NewConv builds a convolutional VAE for images (B,InChannels,Size,Size) under vb. The
 // encoder halves the resolution with each 4×4 stride-2 convolution (padding 1) and ReLU,
-// flattens, and applies the hidden layer and the μ, log σ² heads; the decoder mirrors
+// flattens, and applies the optional hidden layer and the μ, log σ² heads; the decoder mirrors
 // it with a linear layer up to the smallest feature map and 4×4 stride-2 transposed
 // convolutions, the last producing the likelihood's parameters (B,InChannels,Size,Size).
 // Parameters are named "encoder.body.<i>", "encoder.mu", "encoder.logvar" and
@@ -30,11 +31,11 @@ func NewConv(vb *nn.VarBuilder, cfg ConvConfig) *Model {
 	size, inC, lat := cmp0(cfg.Size, 28), cmp0(cfg.InChannels, 1), cmp0(cfg.Latent, 20)
 	filters := cfg.Filters
 	if filters == nil {
-		filters = []int{32, 64}
+		filters = []int{16, 32}
 	}
-	hidden := cmp0(cfg.Hidden, 256)
+	hidden := cfg.Hidden
 	final := size >> len(filters)
-	bad := size <= 0 || inC <= 0 || lat <= 0 || cfg.Classes < 0 || final<<len(filters) != size || final == 0
+	bad := size <= 0 || inC <= 0 || lat <= 0 || cfg.Classes < 0 || final<<len(filters) != size || final == 0 || hidden < 0
 	for _, f := range filters {
 		bad = bad || f <= 0
 	}

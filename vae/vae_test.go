@@ -193,7 +193,7 @@ func TestShapesAndPanics(t *testing.T) {
 		{"mlp", NewMLP(nn.NewVarStore(rng).Root(), MLPConfig{Input: 16, Hidden: []int{8, 6}, Latent: 2}), []int{3, 16}},
 		{"mlp-cond", NewMLP(nn.NewVarStore(rng).Root(), MLPConfig{Input: 16, Latent: 2, Classes: 10}), []int{3, 16}},
 		{"mlp-nohidden", NewMLP(nn.NewVarStore(rng).Root(), MLPConfig{Input: 16, Hidden: []int{}, Latent: 2}), []int{3, 16}},
-		{"conv", NewConv(nn.NewVarStore(rng).Root(), ConvConfig{Size: 8, Filters: []int{2, 3}, Hidden: -1, Latent: 2}), []int{3, 1, 8, 8}},
+		{"conv", NewConv(nn.NewVarStore(rng).Root(), ConvConfig{Size: 8, Filters: []int{2, 3}, Latent: 2}), []int{3, 1, 8, 8}},
 		{"conv-rgb-cond", NewConv(nn.NewVarStore(rng).Root(), ConvConfig{Size: 8, InChannels: 3, Filters: []int{4}, Hidden: 5, Latent: 3, Classes: 2}), []int{3, 3, 8, 8}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

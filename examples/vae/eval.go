@@ -20,7 +20,7 @@ type evalFlags struct {
 }
 
 func (e *evalFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&e.iwaeK, "iwae-k", 1000, "importance samples per test image for the IWAE log-likelihood estimate")
+	fs.IntVar(&e.iwaeK, "iwae-k", 100, "importance samples per test image for the IWAE log-likelihood estimate")
 	fs.IntVar(&e.iwaeN, "iwae-n", 1000, "test images for the IWAE estimate (0: all 10,000)")
 	fs.IntVar(&e.samples, "samples", 10000, "prior samples for the digit coverage check (0: skip)")
 }
@@ -56,7 +56,8 @@ func evalCmd(args []string) error {
 type report struct {
 	NegELBO, Recon, KL float64   // nats per image, one posterior sample each
 	KLPerDim           []float64 // nats per latent dimension
-	IWAE               float64   // -log p(x) estimate in nats (NaN when skipped)
+	IWAE               float64   // -log p(x) estimate in nats
+	SubNegELBO         float64   // -ELBO on the images of the IWAE estimate
 	K, N               int       // importance samples and test images of the IWAE estimate
 	Quality            string    // digit coverage report of prior samples, or why there is none
 	Took               time.Duration
@@ -78,7 +79,8 @@ func (r *report) String() string {
 	fmt.Fprintf(&b, "test -ELBO %.2f nats (reconstruction %.2f + KL %.2f); active latent dimensions %d of %d\n",
 		r.NegELBO, r.Recon, r.KL, r.activeUnits(), len(r.KLPerDim))
 	if r.K > 0 {
-		fmt.Fprintf(&b, "test -log p(x) ≈ %.2f nats (IWAE, k=%d, %d test images)\n", r.IWAE, r.K, r.N)
+		fmt.Fprintf(&b, "test -log p(x) ≈ %.2f nats (IWAE, k=%d, first %d test images; their -ELBO is %.2f)\n",
+			r.IWAE, r.K, r.N, r.SubNegELBO)
 	}
 	if r.Quality != "" {
 		fmt.Fprintf(&b, "prior samples: %s\n", r.Quality)
@@ -140,6 +142,7 @@ func evaluate(n *net, test *mnist.Set, e evalFlags, seed uint64) (*report, error
 		sub := test.Subset(e.iwaeN)
 		r.K, r.N = e.iwaeK, sub.Len()
 		r.IWAE = iwae(n, sub, e.iwaeK, rng)
+		r.SubNegELBO = lossTerms(n, sub, rng).NegELBO
 	}
 	if e.samples > 0 {
 		imgs := priorSamples(n, e.samples, rng)

@@ -141,6 +141,6 @@ func writeCurve(path string, train, test curvePoints) error {
 	img := plot.Lines([]plot.Series{
 		{Name: "train -ELBO", X: train.X, Y: train.Y},
 		{Name: "test -ELBO", X: test.X, Y: test.Y},
-	}, plot.LineConfig{Title: "VAE on MNIST", XLabel: "step", YLabel: "nats per image", LogY: true, Smooth: 0.9})
+	}, plot.LineConfig{Title: "VAE on MNIST", XLabel: "step", YLabel: "nats per image", LogY: true})
 	return plot.SavePNG(path, img)
 }

