@@ -31,6 +31,7 @@ func evalCmd(args []string) error {
 	ckpt := fs.String("ckpt", "out/vae/vae.safetensors", "checkpoint to evaluate")
 	data := fs.String("data", "", "directory with the MNIST IDX files (default: fetched via the Go module proxy)")
 	seed := fs.Uint64("seed", 1, "random seed")
+	out := fs.String("out", "", "also write the pictures to this directory")
 	e.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,6 +50,12 @@ func evalCmd(args []string) error {
 		return err
 	}
 	fmt.Print(rep)
+	if *out != "" {
+		if err := writePictures(*out, n, d.Test, rep, rand.New(rand.NewPCG(*seed, 11))); err != nil {
+			return err
+		}
+		fmt.Printf("pictures in %s\n", *out)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/genblocks/genblocks/examples/internal/mnist"
 	"github.com/genblocks/genblocks/examples/internal/plot"
+	"github.com/genblocks/genblocks/tensor"
 	"github.com/genblocks/genblocks/vae"
 )
 
@@ -39,8 +40,22 @@ func writePictures(dir string, n *net, test *mnist.Set, rep *report, rng *rand.R
 		return err
 	}
 
-	// Prior samples: 10×10 (for a conditional model, column j is digit j).
-	if err := save("samples.png", tiles(priorSamples(n, 100, rng), 10, 2)); err != nil {
+	// Prior samples: 10×10. For a conditional model each row shares one latent (the
+	// style) and column j is digit j.
+	samples := priorSamples(n, 100, rng)
+	if n.Spec.Cond {
+		z := tensor.New(100, n.Latent)
+		labels := tensor.New(100)
+		for r := range 10 {
+			row := tensor.Randn(rng, n.Latent).Data()
+			for c := range 10 {
+				copy(z.Data()[(r*10+c)*n.Latent:], row)
+				labels.Data()[r*10+c] = float32(c)
+			}
+		}
+		samples = images(n.DecodeMean(z, labels))
+	}
+	if err := save("samples.png", tiles(samples, 10, 2)); err != nil {
 		return err
 	}
 
