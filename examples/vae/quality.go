@@ -1,4 +1,3 @@
-//go:build mnisteval
 
 package main
 
