@@ -1,4 +1,3 @@
-
 package main
 
 import "github.com/genblocks/genblocks/examples/internal/mnisteval"
