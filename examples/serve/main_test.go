@@ -11,7 +11,11 @@ import (
 
 func TestLoaderTable(t *testing.T) {
 	assert.Equal(t, []string{"demo-image", "demo-text", "diffusion", "gan", "text", "vae"}, loaders.Kinds())
-	for _, kind := range []string{"text", "gan", "vae", "diffusion"} {
+	spec, err := server.ParseSpec("m=text:ckpt.safetensors")
+	require.NoError(t, err)
+	_, err = loaders.Load(context.Background(), []server.Spec{spec})
+	assert.ErrorContains(t, err, "ckpt.safetensors", "the text loader names the missing file")
+	for _, kind := range []string{"gan", "vae", "diffusion"} {
 		spec, err := server.ParseSpec("m=" + kind + ":ckpt.safetensors")
 		require.NoError(t, err)
 		_, err = loaders.Load(context.Background(), []server.Spec{spec})
