@@ -41,7 +41,13 @@ func ScaledDotProductAttention(q, k, v *autograd.Var, mask *tensor.Tensor, causa
 		tensor.Panicf("ScaledDotProductAttention", "q %s, k %s and v %s do not fit",
 			tensor.ShapeString(q.Shape()), tensor.ShapeString(k.Shape()), tensor.ShapeString(v.Shape()))
 	}
-	scores := autograd.MulScalar(autograd.MatMulT(q, k, false, true), float32(1/math.Sqrt(float64(d)))) // (…,Tq,Tk)
+	scale := float32(1 / math.Sqrt(float64(d)))
+	if mask == nil {
+		// One fused op for scale, causal mask and softmax.
+		att := autograd.ScaledSoftmax(autograd.MatMulT(q, k, false, true), scale, causal) // (…,Tq,Tk)
+		return autograd.MatMul(att, v)                                                   // (…,Tq,Tk)·(…,Tk,dv) -> (…,Tq,dv)
+	}
+	scores := autograd.MulScalar(autograd.MatMulT(q, k, false, true), scale) // (…,Tq,Tk)
 	if causal {
 		scores = autograd.MaskedFill(scores, CausalMask(q.Size(-2), k.Size(-2)), maskValue)
 	}

@@ -18,7 +18,9 @@ func NormalizeLast(t *Tensor, k int, eps float32) (y, rstd *Tensor) {
 	y = New(t.shape...)
 	rstd = New(t.shape[:len(t.shape)-k]...)
 	if n > 0 {
-		kernels.NormalizeRows(y.data, rstd.data, t.data, n, eps)
+		parallel(len(rstd.data), max(1, grainExp/n), func(lo, hi int) {
+			kernels.NormalizeRows(y.data[lo*n:hi*n], rstd.data[lo:hi], t.data[lo*n:hi*n], n, eps)
+		})
 	}
 	return y, rstd
 }
@@ -30,8 +32,11 @@ func NormalizeLastGrad(y, rstd, g *Tensor) *Tensor {
 		Panicf("NormalizeLastGrad", "shapes %s and %s differ", ShapeString(y.shape), ShapeString(g.shape))
 	}
 	dx := New(y.shape...)
-	if rstd.Numel() > 0 {
-		kernels.NormalizeRowsGrad(dx.data, y.data, rstd.data, g.data, len(y.data)/rstd.Numel())
+	if rows := rstd.Numel(); rows > 0 {
+		n := len(y.data) / rows
+		parallel(rows, max(1, grainExp/max(n, 1)), func(lo, hi int) {
+			kernels.NormalizeRowsGrad(dx.data[lo*n:hi*n], y.data[lo*n:hi*n], rstd.data[lo:hi], g.data[lo*n:hi*n], n)
+		})
 	}
 	return dx
 }

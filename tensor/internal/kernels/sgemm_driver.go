@@ -362,8 +362,8 @@ func (j *gemmJob) runParallel() {
 
 // run computes the product with the packed kernels, on up to Threads() goroutines when
 // there is enough work.
-func (g *gemmProblem) run() {
-	t := min(Threads(), max(1, g.m*g.n*g.k/gemmParallelWork))
+func (g *gemmProblem) run(threads int) {
+	t := min(threads, max(1, g.m*g.n*g.k/gemmParallelWork))
 	if t <= 1 {
 		buf := gemmBufPool.Get().(*gemmBuf)
 		g.block(0, g.m, 0, g.n, buf)
