@@ -17,7 +17,7 @@ func TestScaledSoftmaxMatchesComposed(t *testing.T) {
 	}{
 		{"plain", []int{2, 3, 4, 5}, false},
 		{"causal_square", []int{2, 3, 5, 5}, true},
-		{"causal_cached", []int{2, 2, 3, 6}, true}, // Tk > Tq: the queries are the last 3 positions
+		{"causal_cached", []int{2, 2, 3, 6}, true},   // Tk > Tq: the queries are the last 3 positions
 		{"causal_masked_rows", []int{1, 5, 3}, true}, // Tk < Tq: the first rows see nothing
 	} {
 		t.Run(tc.name, func(t *testing.T) {

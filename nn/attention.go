@@ -45,7 +45,7 @@ func ScaledDotProductAttention(q, k, v *autograd.Var, mask *tensor.Tensor, causa
 	if mask == nil {
 		// One fused op for scale, causal mask and softmax.
 		att := autograd.ScaledSoftmax(autograd.MatMulT(q, k, false, true), scale, causal) // (…,Tq,Tk)
-		return autograd.MatMul(att, v)                                                   // (…,Tq,Tk)·(…,Tk,dv) -> (…,Tq,dv)
+		return autograd.MatMul(att, v)                                                    // (…,Tq,Tk)·(…,Tk,dv) -> (…,Tq,dv)
 	}
 	scores := autograd.MulScalar(autograd.MatMulT(q, k, false, true), scale) // (…,Tq,Tk)
 	if causal {
