@@ -56,3 +56,39 @@ func attnShape(op string, t *Tensor) (tq, tk int) {
 	}
 	return t.shape[len(t.shape)-2], t.shape[len(t.shape)-1]
 }
+
+// Attention returns softmax(scale·q·kᵀ)·v over the first n positions of k and v, for
+// q (B,H,Tq,D) and k, v (B,H,C,D) with n ≤ C: a key/value cache preallocated for C
+// positions of which the first n are filled. The result is (B,H,Tq,D). With causal,
+// query i sees the keys up to position i+n-Tq (the queries are the last Tq positions).
+// Each query row is computed in one pass, without a (Tq,n) score matrix: this is the
+// inference path of cached attention. It panics if the shapes do not fit.
+func Attention(q, k, v *Tensor, n int, scale float32, causal bool) *Tensor {
+	const op = "Attention"
+	if len(q.shape) != 4 || !SameShape(k, v) || len(k.shape) != 4 || k.shape[0] != q.shape[0] ||
+		k.shape[1] != q.shape[1] || k.shape[3] != q.shape[3] || n < 0 || n > k.shape[2] {
+		Panicf(op, "q %s, k %s and v %s with %d positions, want (B,H,Tq,D), (B,H,C,D) and (B,H,C,D) with C ≥ %d",
+			ShapeString(q.shape), ShapeString(k.shape), ShapeString(v.shape), n, n)
+	}
+	b, h, tq, d := q.shape[0], q.shape[1], q.shape[2], q.shape[3]
+	c := k.shape[2]
+	out := New(b, h, tq, d)
+	rows := b * h * tq
+	parallel(rows, max(1, grainCheap/max(n*d*2, 1)), func(lo, hi int) {
+		scores := make([]float32, n)
+		for r := lo; r < hi; r++ {
+			bh, i := r/tq, r%tq
+			valid, s := n, scale
+			if causal {
+				valid = causalValid(i, tq, n)
+				if valid == 0 {
+					// Masked everywhere: uniform weights, as ScaledSoftmax gives.
+					valid, s = n, 0
+				}
+			}
+			kv := bh * c * d
+			kernels.AttendRow(out.data[r*d:(r+1)*d], q.data[r*d:(r+1)*d], k.data[kv:], v.data[kv:], d, valid, s, scores)
+		}
+	})
+	return out
+}

@@ -33,12 +33,16 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		a: a, b: b, c: c,
 		lda: lda, ldb: ldb, ldc: ldc,
 	}
-	if m*n*k <= gemmSmallWork {
+	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
 		g.small()
 		return
 	}
 	g.run(Threads())
 }
+
+// gemmDirectMaxM: products with at most this many rows (matrix-vector products, one
+// token at a time) take the direct loop, where packing B would cost more than the product.
+const gemmDirectMaxM = 2
 
 // SgemmSerial is Sgemm on the calling goroutine only, for use inside a ParallelRange
 // piece (where a nested parallel call could deadlock the worker pool). It panics as
@@ -59,7 +63,7 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		a: a, b: b, c: c,
 		lda: lda, ldb: ldb, ldc: ldc,
 	}
-	if m*n*k <= gemmSmallWork {
+	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
 		g.small()
 		return
 	}

@@ -117,3 +117,35 @@ func ScaledSoftmaxRowGrad(dst, y, g []float32, scale float32, valid int) {
 	}
 	clear(dst[valid:n])
 }
+
+// AttendRow computes one attention output row: out = Σ_j p_j·v[j*ld:][:len(out)] with
+// p = softmax over j < n of scale·⟨q, k[j*ld:][:len(q)]⟩, using scores (len ≥ n) as
+// scratch. With n = 0, out is zero.
+func AttendRow(out, q, k, v []float32, ld, n int, scale float32, scores []float32) {
+	clear(out)
+	if n <= 0 {
+		return
+	}
+	d := len(q)
+	scores = scores[:n]
+	m := float32(math.Inf(-1))
+	for j := range scores {
+		s := scale * dot(q, k[j*ld:][:d])
+		scores[j] = s
+		m = max(m, s)
+	}
+	if math.IsInf(float64(m), 0) {
+		m = 0
+	}
+	var sum float64
+	for j, s := range scores {
+		e := Expf(s - m)
+		scores[j] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	dv := len(out)
+	for j, p := range scores {
+		Axpy(p*inv, v[j*ld:][:dv], out)
+	}
+}
