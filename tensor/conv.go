@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/genblocks/genblocks/tensor/internal/kernels"
 )
@@ -99,24 +100,51 @@ func (p *convPlan) forward(y, x, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			src := x[i*inSz : (i+1)*inSz]
-			c := col
-			if direct {
-				c = src
-			} else {
-				kernels.Im2col(col, src, g)
-			}
-			// (Coutg,K)·(K,L) -> (Coutg,L)
-			kernels.Sgemm(false, false, p.coutg, L, K, 1, w[gr*p.coutg*K:], K, c, L, 0, y[i*p.coutg*L:], L)
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col []float32
+		if !direct {
+			col = make([]float32, K*L)
 		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				src := x[i*inSz : (i+1)*inSz]
+				c := col
+				if direct {
+					c = src
+				} else {
+					kernels.Im2col(col, src, g)
+				}
+				gemm(false, false, p.coutg, L, K, 1, w[gr*p.coutg*K:], K, c, L, 0, y[i*p.coutg*L:], L)
+			}
+		}
+	})
+}
+
+// sgemmFunc is kernels.Sgemm or kernels.SgemmSerial.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// convGrainWork is the least work, in multiply-adds, of a piece of a batch split.
+const convGrainWork = 1 << 20
+
+// samples splits the minibatch over the worker pool: fn(lo, hi, gemm) handles samples
+// lo..hi-1 with gemm, which is the serial Sgemm inside a piece of a split and the
+// parallel one when fn gets the whole batch.
+func (p *convPlan) samples(fn func(lo, hi int, gemm sgemmFunc)) {
+	g := p.geo
+	work := p.groups * p.coutg * g.ColRows() * g.ColCols()
+	if p.n < 2 || work >= 4*convGrainWork*kernels.Threads() {
+		// One sample is enough work for Sgemm's own split.
+		fn(0, p.n, kernels.Sgemm)
+		return
 	}
+	parallel(p.n, max(1, convGrainWork/max(work, 1)), func(lo, hi int) {
+		if hi-lo == p.n {
+			fn(lo, hi, kernels.Sgemm)
+			return
+		}
+		fn(lo, hi, kernels.SgemmSerial)
+	})
 }
 
 // backwardInput computes dx = convᵀ(gy, w) into dx, which must be zero.
@@ -125,35 +153,25 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	// Each group's weight transposed to (K,Coutg): a plain GEMM is faster than a
-	// transposed one, and the weight is small.
-	wt := make([]float32, len(w[:p.groups*p.coutg*K]))
-	for gr := 0; gr < p.groups; gr++ {
-		src, dst := w[gr*p.coutg*K:(gr+1)*p.coutg*K], wt[gr*p.coutg*K:(gr+1)*p.coutg*K]
-		for o := 0; o < p.coutg; o++ {
-			for k, v := range src[o*K : (o+1)*K] {
-				dst[k*p.coutg+o] = v
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col []float32
+		if !direct {
+			col = make([]float32, K*L)
+		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				dst := dx[i*inSz : (i+1)*inSz]
+				wg := w[gr*p.coutg*K:] // (coutg,K), used transposed
+				if direct {
+					gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 1, dst, L)
+					continue
+				}
+				gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 0, col, L)
+				kernels.Col2im(dst, col, g)
 			}
 		}
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			dst := dx[i*inSz : (i+1)*inSz]
-			wg := wt[gr*p.coutg*K:]
-			// (K,Coutg)·(Coutg,L) -> (K,L)
-			if direct {
-				kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 1, dst, L)
-				continue
-			}
-			kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 0, col, L)
-			kernels.Col2im(dst, col, g)
-		}
-	}
+	})
 }
 
 // backwardWeight adds the weight gradient for input x and output gradient gy into dw.
@@ -162,24 +180,36 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			src := x[i*inSz : (i+1)*inSz]
-			c := col
-			if direct {
-				c = src
-			} else {
-				kernels.Im2col(col, src, g)
-			}
-			// (Coutg,L)·(K,L)ᵀ -> (Coutg,K), accumulated over the batch
-			kernels.Sgemm(false, true, p.coutg, K, L, 1, gy[i*p.coutg*L:], L, c, L, 1, dw[gr*p.coutg*K:], K)
+	var mu sync.Mutex
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col []float32
+		if !direct {
+			col = make([]float32, K*L)
 		}
-	}
+		acc := dw
+		if hi-lo < p.n {
+			// A piece of a split: accumulate privately, then add under the lock.
+			acc = make([]float32, p.groups*p.coutg*K)
+		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				src := x[i*inSz : (i+1)*inSz]
+				c := col
+				if direct {
+					c = src
+				} else {
+					kernels.Im2col(col, src, g)
+				}
+				gemm(false, true, p.coutg, K, L, 1, gy[i*p.coutg*L:], L, c, L, 1, acc[gr*p.coutg*K:], K)
+			}
+		}
+		if hi-lo < p.n {
+			mu.Lock()
+			kernels.Axpy(1, acc, dw)
+			mu.Unlock()
+		}
+	})
 }
 
 // addBias adds b[c] to every value of channel c of y (N,C,H,W).
