@@ -44,3 +44,27 @@ func init() {
 		return Sum(Square(g), false)
 	}), shapes: [][]int{{3, 4}}})
 }
+
+func TestLinearMatchesComposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	x, w, b := Param(tensor.Randn(rng, 5, 3)), Param(tensor.Randn(rng, 4, 3)), Param(tensor.Randn(rng, 4))
+	seed := tensor.Randn(rng, 5, 4)
+	fused := Linear(x, w, b)
+	composed := Add(MatMulT(x, w, false, true), b)
+	golden.Close(t, "forward", fused.Value(), composed.Value(), 1e-6, 1e-6)
+	gf := Grad([]*Var{fused}, []*Var{x, w, b}, []*tensor.Tensor{seed}, false)
+	gc := Grad([]*Var{composed}, []*Var{x, w, b}, []*tensor.Tensor{seed}, false)
+	for i := range gf {
+		golden.Close(t, "backward", gf[i].Value(), gc[i].Value(), 1e-6, 1e-6)
+	}
+	golden.Close(t, "no bias", Linear(x, w, nil).Value(), MatMulT(x, w, false, true).Value(), 1e-6, 1e-6)
+}
+
+func init() {
+	addGradCase("linear", gradCase{f: func(xs []*Var) *Var { return Linear(xs[0], xs[1], xs[2]) }, shapes: [][]int{{3, 4}, {2, 4}, {2}}})
+	addGradCase("linear", gradCase{name: "linear_nobias", f: func(xs []*Var) *Var { return Linear(xs[0], xs[1], nil) }, shapes: [][]int{{3, 4}, {2, 4}}})
+	addGradCase("linear", gradCase{name: "linear_grad_of_grad", f: func(xs []*Var) *Var {
+		g := Grad([]*Var{Sum(Square(Linear(xs[0], xs[1], xs[2])), false)}, []*Var{xs[1]}, nil, true)[0]
+		return Sum(Square(g), false)
+	}, shapes: [][]int{{3, 4}, {2, 4}, {2}}})
+}

@@ -109,3 +109,28 @@ func tshape(s []int, trans bool) string {
 	t[len(t)-1], t[len(t)-2] = t[len(t)-2], t[len(t)-1]
 	return ShapeString(t) + "ᵀ"
 }
+
+// Linear returns x·wᵀ + b for x (M,in), w (out,in) and b (out) or nil: a fully
+// connected layer, with the bias added in place of a broadcast copy. It panics if the
+// shapes do not fit.
+func Linear(x, w, b *Tensor) *Tensor {
+	if len(x.shape) != 2 || len(w.shape) != 2 || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
+		bs := "none"
+		if b != nil {
+			bs = ShapeString(b.shape)
+		}
+		Panicf("Linear", "input %s, weight %s and bias %s, want (M,in), (out,in) and (out)",
+			ShapeString(x.shape), ShapeString(w.shape), bs)
+	}
+	y := MatMulT(x, w, false, true) // (M,in)·(out,in)ᵀ -> (M,out)
+	if b == nil || len(y.data) == 0 {
+		return y
+	}
+	n := b.shape[0]
+	parallel(x.shape[0], max(1, grainCheap/max(n, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			kernels.Axpy(1, b.data, y.data[r*n:(r+1)*n])
+		}
+	})
+	return y
+}
