@@ -144,6 +144,24 @@ func Unary(op UnOp, dst, src []float32, alpha float32) {
 			}
 		}
 		return
+	case LeakyReLU:
+		for i, v := range src {
+			if v > 0 {
+				dst[i] = v
+			} else {
+				dst[i] = alpha * v
+			}
+		}
+		return
+	case Step:
+		for i, v := range src {
+			if v > 0 {
+				dst[i] = 1
+			} else {
+				dst[i] = 0
+			}
+		}
+		return
 	case Exp:
 		for i, v := range src {
 			dst[i] = Expf(v)
