@@ -103,7 +103,9 @@ func (p *convPlan) forward(y, x, w []float32) {
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col []float32
 		if !direct {
-			col = make([]float32, K*L)
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
 		}
 		for n := lo; n < hi; n++ {
 			for gr := 0; gr < p.groups; gr++ {
@@ -120,6 +122,22 @@ func (p *convPlan) forward(y, x, w []float32) {
 		}
 	})
 }
+
+// scratchPool recycles the column matrices of convolutions, which never leave the
+// conv functions.
+var scratchPool sync.Pool
+
+// getScratch returns a buffer of n values (contents undefined) from scratchPool.
+func getScratch(n int) *[]float32 {
+	if b, ok := scratchPool.Get().(*[]float32); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func putScratch(b *[]float32) { scratchPool.Put(b) }
 
 // sgemmFunc is kernels.Sgemm or kernels.SgemmSerial.
 type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
@@ -156,7 +174,9 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col []float32
 		if !direct {
-			col = make([]float32, K*L)
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
 		}
 		for n := lo; n < hi; n++ {
 			for gr := 0; gr < p.groups; gr++ {
@@ -184,7 +204,9 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col []float32
 		if !direct {
-			col = make([]float32, K*L)
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
 		}
 		acc := dw
 		if hi-lo < p.n {
