@@ -100,12 +100,18 @@ func (p *convPlan) forward(y, x, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
+	narrow := p.narrow()
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
-		var col []float32
+		var col, yt []float32
 		if !direct {
 			buf := getScratch(K * L)
 			defer putScratch(buf)
 			col = *buf
+		}
+		if narrow {
+			buf := getScratch(L * p.coutg)
+			defer putScratch(buf)
+			yt = *buf
 		}
 		for n := lo; n < hi; n++ {
 			for gr := 0; gr < p.groups; gr++ {
@@ -117,27 +123,46 @@ func (p *convPlan) forward(y, x, w []float32) {
 				} else {
 					kernels.Im2col(col, src, g)
 				}
-				gemm(false, false, p.coutg, L, K, 1, w[gr*p.coutg*K:], K, c, L, 0, y[i*p.coutg*L:], L)
+				wg, yi := w[gr*p.coutg*K:], y[i*p.coutg*L:(i+1)*p.coutg*L]
+				if narrow {
+					// yᵀ (L,coutg) = colᵀ·wᵀ: the column matrix is read in place, not packed.
+					gemm(true, true, L, p.coutg, K, 1, c, L, wg, K, 0, yt, p.coutg)
+					transposeInto(yi, yt, L, p.coutg, false)
+					continue
+				}
+				gemm(false, false, p.coutg, L, K, 1, wg, K, c, L, 0, yi, L)
 			}
 		}
 	})
 }
 
-// scratchPool recycles the column matrices of convolutions, which never leave the
-// conv functions.
-var scratchPool sync.Pool
+// convNarrowCout: convolutions with at most this many output channels per group
+// compute transposed products, whose wide operand, the column matrix, Sgemm then reads
+// in place instead of packing it (see kernels' gemmPackAMinN).
+const convNarrowCout = 64
 
-// getScratch returns a buffer of n values (contents undefined) from scratchPool.
-func getScratch(n int) *[]float32 {
-	if b, ok := scratchPool.Get().(*[]float32); ok && cap(*b) >= n {
-		*b = (*b)[:n]
-		return b
+func (p *convPlan) narrow() bool { return p.coutg <= convNarrowCout }
+
+// transposeInto writes (or, with add, adds) the transpose of src (rows,cols) to dst
+// (cols,rows).
+func transposeInto(dst, src []float32, rows, cols int, add bool) {
+	const blk = 32
+	for r0 := 0; r0 < rows; r0 += blk {
+		r1 := min(r0+blk, rows)
+		for c := 0; c < cols; c++ {
+			d := dst[c*rows+r0 : c*rows+r1]
+			if add {
+				for r := range d {
+					d[r] += src[(r0+r)*cols+c]
+				}
+				continue
+			}
+			for r := range d {
+				d[r] = src[(r0+r)*cols+c]
+			}
+		}
 	}
-	b := make([]float32, n)
-	return &b
 }
-
-func putScratch(b *[]float32) { scratchPool.Put(b) }
 
 // sgemmFunc is kernels.Sgemm or kernels.SgemmSerial.
 type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
@@ -200,6 +225,7 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
+	narrow := p.narrow()
 	var mu sync.Mutex
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col []float32
@@ -209,8 +235,11 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 			col = *buf
 		}
 		acc := dw
-		if hi-lo < p.n {
-			// A piece of a split: accumulate privately, then add under the lock.
+		private := hi-lo < p.n || narrow
+		if private {
+			// A piece of a split, or a transposed accumulator: accumulate privately,
+			// then add under the lock. Narrow convolutions accumulate dwᵀ (K,coutg) per
+			// group, so that the column matrix is read in place.
 			acc = make([]float32, p.groups*p.coutg*K)
 		}
 		for n := lo; n < hi; n++ {
@@ -223,12 +252,24 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 				} else {
 					kernels.Im2col(col, src, g)
 				}
-				gemm(false, true, p.coutg, K, L, 1, gy[i*p.coutg*L:], L, c, L, 1, acc[gr*p.coutg*K:], K)
+				gi, ag := gy[i*p.coutg*L:], acc[gr*p.coutg*K:]
+				if narrow {
+					gemm(false, true, K, p.coutg, L, 1, c, L, gi, L, 1, ag, p.coutg)
+					continue
+				}
+				gemm(false, true, p.coutg, K, L, 1, gi, L, c, L, 1, ag, K)
 			}
 		}
-		if hi-lo < p.n {
+		if private {
 			mu.Lock()
-			kernels.Axpy(1, acc, dw)
+			if narrow {
+				for gr := 0; gr < p.groups; gr++ {
+					o := gr * p.coutg * K
+					transposeInto(dw[o:o+p.coutg*K], acc[o:o+p.coutg*K], K, p.coutg, true)
+				}
+			} else {
+				kernels.Axpy(1, acc, dw)
+			}
 			mu.Unlock()
 		}
 	})
@@ -390,3 +431,19 @@ func ConvTranspose2d(x, w, b *Tensor, cfg ConvTranspose2dConfig) *Tensor {
 	}
 	return out
 }
+
+// scratchPool recycles the column matrices of convolutions, which never leave the
+// conv functions.
+var scratchPool sync.Pool
+
+// getScratch returns a buffer of n values (contents undefined) from scratchPool.
+func getScratch(n int) *[]float32 {
+	if b, ok := scratchPool.Get().(*[]float32); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func putScratch(b *[]float32) { scratchPool.Put(b) }
