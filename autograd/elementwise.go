@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"math"
+	"slices"
 
 	"github.com/genblocks/genblocks/tensor"
 )
@@ -13,7 +14,7 @@ var _ = register("add", "sub", "mul", "div", "pow", "maximum", "minimum", "where
 
 // sumTo reduces a broadcast gradient back to shape.
 func sumTo(g *Var, shape []int) *Var {
-	if tensor.SameShape(g.value, tensor.New(shape...)) {
+	if slices.Equal(g.value.Shape(), shape) {
 		return g
 	}
 	return SumTo(g, shape...)

@@ -29,3 +29,33 @@ func normalizeComposed(a *Var, k int, eps float32) *Var {
 	v := Mean(Square(d), true, axes...)
 	return Mul(d, Rsqrt(AddScalar(v, eps)))
 }
+
+var _ = register("normalize_channels")
+
+// NormalizeChannels normalises each channel of a (N,C,…) over its batch and spatial
+// values to mean 0 and variance 1 (the population variance plus eps), the core of batch
+// normalisation, and also returns the per-channel mean and population variance (C) as
+// plain tensors (for running statistics). Its backward is one fused kernel pass; when a
+// gradient of the gradient is wanted it is differentiated through the equivalent
+// composed ops. It panics if a has fewer than 2 axes.
+func NormalizeChannels(a *Var, eps float32) (y *Var, mean, variance *tensor.Tensor) {
+	yt, mean, variance := tensor.NormalizeChannels(a.value, eps)
+	y = record("normalize_channels", yt, []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.NormalizeChannelsGrad(yt, variance, g.value, eps))}
+		}
+		return Grad([]*Var{Sum(Mul(normalizeChannelsComposed(a, eps), g), false)}, []*Var{a}, nil, true)
+	})
+	return y, mean, variance
+}
+
+// normalizeChannelsComposed is NormalizeChannels written with differentiable ops.
+func normalizeChannelsComposed(a *Var, eps float32) *Var {
+	axes := []int{0}
+	for i := 2; i < a.Dim(); i++ {
+		axes = append(axes, i)
+	}
+	d := Sub(a, Mean(a, true, axes...))
+	v := Mean(Square(d), true, axes...)
+	return Mul(d, Rsqrt(AddScalar(v, eps)))
+}

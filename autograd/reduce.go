@@ -224,3 +224,31 @@ func Transpose(a *Var, a0, a1 int) *Var {
 }
 
 var _ = slices.Clone[[]int]
+
+var _ = register("linear")
+
+// Linear returns x·wᵀ + b for x (M,in), w (out,in) and b (out) or nil, as one op: the
+// bias is added in place instead of through a broadcast copy. Its gradients are
+// MatMulT's and Sum's, so it is differentiable any number of times. It panics if the
+// shapes do not fit.
+func Linear(x, w, b *Var) *Var {
+	inputs := []*Var{x, w}
+	var bt *tensor.Tensor
+	if b != nil {
+		inputs = append(inputs, b)
+		bt = b.value
+	}
+	return record("linear", tensor.Linear(x.value, w.value, bt), inputs, func(g *Var) []*Var {
+		grads := make([]*Var, len(inputs))
+		if x.requiresGrad {
+			grads[0] = MatMulT(g, w, false, false) // (M,out)·(out,in) -> (M,in)
+		}
+		if w.requiresGrad {
+			grads[1] = MatMulT(g, x, true, false) // (M,out)ᵀ·(M,in) -> (out,in)
+		}
+		if b != nil && b.requiresGrad {
+			grads[2] = Sum(g, false, 0) // (M,out) -> (out)
+		}
+		return grads
+	})
+}

@@ -41,7 +41,13 @@ func ScaledDotProductAttention(q, k, v *autograd.Var, mask *tensor.Tensor, causa
 		tensor.Panicf("ScaledDotProductAttention", "q %s, k %s and v %s do not fit",
 			tensor.ShapeString(q.Shape()), tensor.ShapeString(k.Shape()), tensor.ShapeString(v.Shape()))
 	}
-	scores := autograd.MulScalar(autograd.MatMulT(q, k, false, true), float32(1/math.Sqrt(float64(d)))) // (…,Tq,Tk)
+	scale := float32(1 / math.Sqrt(float64(d)))
+	if mask == nil {
+		// One fused op for scale, causal mask and softmax.
+		att := autograd.ScaledSoftmax(autograd.MatMulT(q, k, false, true), scale, causal) // (…,Tq,Tk)
+		return autograd.MatMul(att, v)                                                    // (…,Tq,Tk)·(…,Tk,dv) -> (…,Tq,dv)
+	}
+	scores := autograd.MulScalar(autograd.MatMulT(q, k, false, true), scale) // (…,Tq,Tk)
 	if causal {
 		scores = autograd.MaskedFill(scores, CausalMask(q.Size(-2), k.Size(-2)), maskValue)
 	}
@@ -54,24 +60,52 @@ func ScaledDotProductAttention(q, k, v *autograd.Var, mask *tensor.Tensor, causa
 // KVCache holds the keys and values of the positions a decoder has already seen, so
 // each new token costs O(T) instead of recomputing O(T²). One cache serves one
 // sequence batch of one attention layer; it is per request, never shared.
+//
+// A cache is filled either by Append, which keeps the keys and values in K and V and
+// copies the whole cache per call, or by Attend, the inference path, which keeps them
+// in a buffer with spare capacity (K and V stay nil; KV returns them) so that a token
+// copies only its own keys and values. Either method converts a cache the other one
+// filled.
 type KVCache struct {
-	K, V *tensor.Tensor // (B,heads,T,hs), nil when empty
+	K, V *tensor.Tensor // (B,heads,T,hs) as filled by Append, nil when empty
+
+	kbuf, vbuf *tensor.Tensor // (B,heads,capacity,hs) as filled by Attend
+	n          int            // positions held in kbuf and vbuf
 }
 
 // Len returns the number of cached positions.
 func (c *KVCache) Len() int {
-	if c == nil || c.K == nil {
+	switch {
+	case c == nil:
+		return 0
+	case c.kbuf != nil:
+		return c.n
+	case c.K == nil:
 		return 0
 	}
 	return c.K.Size(2)
 }
 
 // Reset empties the cache.
-func (c *KVCache) Reset() { c.K, c.V = nil, nil }
+func (c *KVCache) Reset() { c.K, c.V, c.kbuf, c.vbuf, c.n = nil, nil, nil, nil, 0 }
+
+// KV returns the cached keys and values (B,heads,T,hs), or nils when the cache is
+// empty. The tensors belong to the cache while it is filled by Append; they are copies
+// when it is filled by Attend.
+func (c *KVCache) KV() (k, v *tensor.Tensor) {
+	if c.kbuf == nil {
+		return c.K, c.V
+	}
+	return tensor.Narrow(c.kbuf, 2, 0, c.n), tensor.Narrow(c.vbuf, 2, 0, c.n)
+}
 
 // Append adds k and v (B,heads,t,hs) to the cache and returns all cached keys and
-// values as NoGrad Vars (the cache is for inference).
+// values (B,heads,T+t,hs) as inference inputs (no gradient flows into the cache).
 func (c *KVCache) Append(k, v *autograd.Var) (*autograd.Var, *autograd.Var) {
+	if c.kbuf != nil {
+		c.K, c.V = c.KV()
+		c.kbuf, c.vbuf, c.n = nil, nil, 0
+	}
 	if c.K != nil {
 		c.K = tensor.Concat(2, c.K, k.Value())
 		c.V = tensor.Concat(2, c.V, v.Value())
@@ -79,6 +113,61 @@ func (c *KVCache) Append(k, v *autograd.Var) (*autograd.Var, *autograd.Var) {
 		c.K, c.V = k.Value(), v.Value()
 	}
 	return autograd.NoGrad(c.K), autograd.NoGrad(c.V)
+}
+
+// Attend adds k and v (B,heads,t,hs) to the cache and returns the attention of q
+// (B,heads,Tq,hs) over every cached position, (B,heads,Tq,hs): the same values as
+// ScaledDotProductAttention(q, K, V, nil, causal) on the cache after Append, where with
+// causal query i sees the positions up to i+Len()-Tq. It is the inference path: the
+// cache grows in place (its capacity doubles when full) and each query row is computed
+// in one pass with no (Tq,T) score matrix. As with Append, the result is an
+// inference value: no gradient flows through a cache. It panics if the shapes do not
+// fit.
+func (c *KVCache) Attend(q, k, v *autograd.Var, causal bool) *autograd.Var {
+	kt, vt := k.Value(), v.Value()
+	if kt.Dim() != 4 || !tensor.SameShape(kt, vt) {
+		tensor.Panicf("KVCache.Attend", "k %s and v %s, want (B,heads,t,hs) both",
+			tensor.ShapeString(kt.Shape()), tensor.ShapeString(vt.Shape()))
+	}
+	if c.kbuf == nil && c.K != nil {
+		// Filled by Append so far: move into a buffer.
+		c.n = c.K.Size(2)
+		c.kbuf, c.vbuf = c.K, c.V
+		c.K, c.V = nil, nil
+	}
+	b, h, t, hs := kt.Size(0), kt.Size(1), kt.Size(2), kt.Size(3)
+	if c.kbuf != nil {
+		s := c.kbuf.Shape()
+		if s[0] != b || s[1] != h || s[3] != hs {
+			tensor.Panicf("KVCache.Attend", "k %s for a cache of %s", tensor.ShapeString(kt.Shape()), tensor.ShapeString(s))
+		}
+	}
+	if c.kbuf == nil || c.n+t > c.kbuf.Size(2) {
+		capacity := max(2*c.n, c.n+t, 16)
+		nk, nv := tensor.New(b, h, capacity, hs), tensor.New(b, h, capacity, hs)
+		if c.kbuf != nil {
+			copyPositions(nk, c.kbuf, 0, c.n)
+			copyPositions(nv, c.vbuf, 0, c.n)
+		}
+		c.kbuf, c.vbuf = nk, nv
+	}
+	copyPositions(c.kbuf, kt, c.n, t)
+	copyPositions(c.vbuf, vt, c.n, t)
+	c.n += t
+	d := q.Size(-1)
+	out := tensor.Attention(q.Value(), c.kbuf, c.vbuf, c.n, float32(1/math.Sqrt(float64(d))), causal)
+	return autograd.NoGrad(out)
+}
+
+// copyPositions copies the first t positions (axis 2) of src (B,H,≥t,hs) to positions
+// at..at+t of dst (B,H,C,hs).
+func copyPositions(dst, src *tensor.Tensor, at, t int) {
+	s, d := src.Shape(), dst.Shape()
+	hs, sc, dc := s[3], s[2], d[2]
+	sd, dd := src.Data(), dst.Data()
+	for bh := 0; bh < s[0]*s[1]; bh++ {
+		copy(dd[(bh*dc+at)*hs:(bh*dc+at+t)*hs], sd[bh*sc*hs:(bh*sc+t)*hs])
+	}
 }
 
 // MultiHeadAttentionConfig configures MultiHeadAttention. The zero value has biases
@@ -149,10 +238,16 @@ func (m *MultiHeadAttention) Forward(x, source *autograd.Var, mask *tensor.Tenso
 	q := SplitHeads(m.Q.Forward(x), m.Heads)      // (B,nh,Tq,hs)
 	k := SplitHeads(m.K.Forward(source), m.Heads) // (B,nh,Tk,hs)
 	v := SplitHeads(m.V.Forward(source), m.Heads) // (B,nh,Tk,hs)
-	if cache != nil {
+	var y *autograd.Var
+	switch {
+	case cache != nil && mask == nil:
+		y = MergeHeads(cache.Attend(q, k, v, causal)) // (B,Tq,C)
+	case cache != nil:
 		k, v = cache.Append(k, v)
+		fallthrough
+	default:
+		y = MergeHeads(ScaledDotProductAttention(q, k, v, mask, causal)) // (B,Tq,C)
 	}
-	y := MergeHeads(ScaledDotProductAttention(q, k, v, mask, causal)) // (B,Tq,C)
 	if m.drop != nil {
 		y = m.drop.Forward(y)
 	}

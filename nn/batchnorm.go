@@ -68,25 +68,19 @@ func (bn *BatchNorm) Forward(x *autograd.Var) *autograd.Var {
 		bshape[i] = 1
 	}
 	bshape[1] = bn.C
-	axes := []int{0}
-	for i := 2; i < len(s); i++ {
-		axes = append(axes, i)
-	}
 	var y *autograd.Var
 	if bn.store.Training() {
 		n := x.Value().Numel() / bn.C
 		if n <= 1 {
 			tensor.Panicf("BatchNorm", "input shape %s: training needs more than 1 value per channel", tensor.ShapeString(s))
 		}
-		mean := autograd.Mean(x, true, axes...)
-		d := autograd.Sub(x, mean)
-		v := autograd.Mean(autograd.Square(d), true, axes...)
-		y = autograd.Mul(d, autograd.Rsqrt(autograd.AddScalar(v, bn.Eps)))
+		var mean, v *tensor.Tensor
+		y, mean, v = autograd.NormalizeChannels(x, bn.Eps) // one fused op over (N,…) per channel
 		// Running statistics use the unbiased variance, as PyTorch does.
 		m := float32(bn.Momentum)
 		unbias := float32(n) / float32(n-1)
 		rm, rv := bn.RunningMean.Data(), bn.RunningVar.Data()
-		mv, vv := mean.Value().Data(), v.Value().Data()
+		mv, vv := mean.Data(), v.Data()
 		for c := range rm {
 			rm[c] = (1-m)*rm[c] + m*mv[c]
 			rv[c] = (1-m)*rv[c] + m*vv[c]*unbias

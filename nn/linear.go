@@ -64,10 +64,7 @@ func (l *Linear) Forward(x *autograd.Var) *autograd.Var {
 	if l.SN != nil {
 		w = l.SN.Weight()
 	}
-	y := autograd.MatMulT(x2, w, false, true) // (M,in)·(out,in)ᵀ -> (M,out)
-	if l.Bias != nil {
-		y = autograd.Add(y, l.Bias)
-	}
+	y := autograd.Linear(x2, w, l.Bias) // (M,in)·(out,in)ᵀ + (out) -> (M,out)
 	if x.Dim() != 2 {
 		shape[len(shape)-1] = l.Weight.Size(0)
 		y = autograd.Reshape(y, shape...)

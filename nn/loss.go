@@ -84,8 +84,7 @@ func BCEWithLogitsLoss(x, t *autograd.Var, r Reduction) *autograd.Var {
 }
 
 func bceWithLogits(x, t *autograd.Var) *autograd.Var {
-	sp := autograd.Log(autograd.AddScalar(autograd.Exp(autograd.Neg(autograd.Abs(x))), 1))
-	return autograd.Add(autograd.Sub(autograd.ReLU(x), autograd.Mul(x, t)), sp)
+	return autograd.BCEWithLogits(x, t)
 }
 
 // CrossEntropyConfig configures CrossEntropyLoss and NLLLoss. The zero value is

@@ -137,7 +137,13 @@ func (p plan) run(inner func(offs []int, n int, st []int)) {
 func binary(name string, op kernels.BinOp, a, b *Tensor) *Tensor {
 	if SameShape(a, b) {
 		out := New(a.shape...)
-		kernels.Binary(op, out.data, a.data, 1, b.data, 1)
+		grain := grainCheap
+		if op == kernels.Pow {
+			grain = grainExp
+		}
+		parallel(len(out.data), grain, func(lo, hi int) {
+			kernels.Binary(op, out.data[lo:hi], a.data[lo:hi], 1, b.data[lo:hi], 1)
+		})
 		return out
 	}
 	shape := BroadcastShapes(name, a.shape, b.shape)
@@ -146,7 +152,7 @@ func binary(name string, op kernels.BinOp, a, b *Tensor) *Tensor {
 		return out
 	}
 	p := newPlan(shape, strides(shape), bstrides(a.shape, shape), bstrides(b.shape, shape))
-	p.run(func(offs []int, n int, st []int) {
+	p.runParallel(grainCheap, func(offs []int, n int, st []int) {
 		kernels.Binary(op, out.data[offs[0]:offs[0]+n], a.data[offs[1]:], st[1], b.data[offs[2]:], st[2])
 	})
 	return out
@@ -205,7 +211,7 @@ func Where(cond, a, b *Tensor) *Tensor {
 		return out
 	}
 	p := newPlan(shape, strides(shape), bstrides(cond.shape, shape), bstrides(a.shape, shape), bstrides(b.shape, shape))
-	p.run(func(offs []int, n int, st []int) {
+	p.runParallel(grainCheap, func(offs []int, n int, st []int) {
 		kernels.Where(out.data[offs[0]:offs[0]+n], cond.data[offs[1]:], st[1], a.data[offs[2]:], st[2], b.data[offs[3]:], st[3])
 	})
 	return out

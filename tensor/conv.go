@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/genblocks/genblocks/tensor/internal/kernels"
 )
@@ -99,24 +100,94 @@ func (p *convPlan) forward(y, x, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			src := x[i*inSz : (i+1)*inSz]
-			c := col
-			if direct {
-				c = src
-			} else {
-				kernels.Im2col(col, src, g)
+	narrow := p.narrow()
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col, yt []float32
+		if !direct {
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
+		}
+		if narrow {
+			buf := getScratch(L * p.coutg)
+			defer putScratch(buf)
+			yt = *buf
+		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				src := x[i*inSz : (i+1)*inSz]
+				c := col
+				if direct {
+					c = src
+				} else {
+					kernels.Im2col(col, src, g)
+				}
+				wg, yi := w[gr*p.coutg*K:], y[i*p.coutg*L:(i+1)*p.coutg*L]
+				if narrow {
+					// yᵀ (L,coutg) = colᵀ·wᵀ: the column matrix is read in place, not packed.
+					gemm(true, true, L, p.coutg, K, 1, c, L, wg, K, 0, yt, p.coutg)
+					transposeInto(yi, yt, L, p.coutg, false)
+					continue
+				}
+				gemm(false, false, p.coutg, L, K, 1, wg, K, c, L, 0, yi, L)
 			}
-			// (Coutg,K)·(K,L) -> (Coutg,L)
-			kernels.Sgemm(false, false, p.coutg, L, K, 1, w[gr*p.coutg*K:], K, c, L, 0, y[i*p.coutg*L:], L)
+		}
+	})
+}
+
+// convNarrowCout: convolutions with at most this many output channels per group
+// compute transposed products, whose wide operand, the column matrix, Sgemm then reads
+// in place instead of packing it (see kernels' gemmPackAMinN).
+const convNarrowCout = 64
+
+func (p *convPlan) narrow() bool { return p.coutg <= convNarrowCout }
+
+// transposeInto writes (or, with add, adds) the transpose of src (rows,cols) to dst
+// (cols,rows).
+func transposeInto(dst, src []float32, rows, cols int, add bool) {
+	const blk = 32
+	for r0 := 0; r0 < rows; r0 += blk {
+		r1 := min(r0+blk, rows)
+		for c := 0; c < cols; c++ {
+			d := dst[c*rows+r0 : c*rows+r1]
+			if add {
+				for r := range d {
+					d[r] += src[(r0+r)*cols+c]
+				}
+				continue
+			}
+			for r := range d {
+				d[r] = src[(r0+r)*cols+c]
+			}
 		}
 	}
+}
+
+// sgemmFunc is kernels.Sgemm or kernels.SgemmSerial.
+type sgemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// convGrainWork is the least work, in multiply-adds, of a piece of a batch split.
+const convGrainWork = 1 << 20
+
+// samples splits the minibatch over the worker pool: fn(lo, hi, gemm) handles samples
+// lo..hi-1 with gemm, which is the serial Sgemm inside a piece of a split and the
+// parallel one when fn gets the whole batch.
+func (p *convPlan) samples(fn func(lo, hi int, gemm sgemmFunc)) {
+	g := p.geo
+	work := p.groups * p.coutg * g.ColRows() * g.ColCols()
+	if p.n < 2 || work >= 4*convGrainWork*kernels.Threads() {
+		// One sample is enough work for Sgemm's own split.
+		fn(0, p.n, kernels.Sgemm)
+		return
+	}
+	parallel(p.n, max(1, convGrainWork/max(work, 1)), func(lo, hi int) {
+		if hi-lo == p.n {
+			fn(lo, hi, kernels.Sgemm)
+			return
+		}
+		fn(lo, hi, kernels.SgemmSerial)
+	})
 }
 
 // backwardInput computes dx = convᵀ(gy, w) into dx, which must be zero.
@@ -125,35 +196,27 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	// Each group's weight transposed to (K,Coutg): a plain GEMM is faster than a
-	// transposed one, and the weight is small.
-	wt := make([]float32, len(w[:p.groups*p.coutg*K]))
-	for gr := 0; gr < p.groups; gr++ {
-		src, dst := w[gr*p.coutg*K:(gr+1)*p.coutg*K], wt[gr*p.coutg*K:(gr+1)*p.coutg*K]
-		for o := 0; o < p.coutg; o++ {
-			for k, v := range src[o*K : (o+1)*K] {
-				dst[k*p.coutg+o] = v
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col []float32
+		if !direct {
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
+		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				dst := dx[i*inSz : (i+1)*inSz]
+				wg := w[gr*p.coutg*K:] // (coutg,K), used transposed
+				if direct {
+					gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 1, dst, L)
+					continue
+				}
+				gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 0, col, L)
+				kernels.Col2im(dst, col, g)
 			}
 		}
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			dst := dx[i*inSz : (i+1)*inSz]
-			wg := wt[gr*p.coutg*K:]
-			// (K,Coutg)·(Coutg,L) -> (K,L)
-			if direct {
-				kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 1, dst, L)
-				continue
-			}
-			kernels.Sgemm(false, false, K, L, p.coutg, 1, wg, p.coutg, gy[i*p.coutg*L:], L, 0, col, L)
-			kernels.Col2im(dst, col, g)
-		}
-	}
+	})
 }
 
 // backwardWeight adds the weight gradient for input x and output gradient gy into dw.
@@ -162,24 +225,54 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
-	var col []float32
-	if !direct {
-		col = make([]float32, K*L)
-	}
-	for n := 0; n < p.n; n++ {
-		for gr := 0; gr < p.groups; gr++ {
-			i := n*p.groups + gr
-			src := x[i*inSz : (i+1)*inSz]
-			c := col
-			if direct {
-				c = src
-			} else {
-				kernels.Im2col(col, src, g)
-			}
-			// (Coutg,L)·(K,L)ᵀ -> (Coutg,K), accumulated over the batch
-			kernels.Sgemm(false, true, p.coutg, K, L, 1, gy[i*p.coutg*L:], L, c, L, 1, dw[gr*p.coutg*K:], K)
+	narrow := p.narrow()
+	var mu sync.Mutex
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		var col []float32
+		if !direct {
+			buf := getScratch(K * L)
+			defer putScratch(buf)
+			col = *buf
 		}
-	}
+		acc := dw
+		private := hi-lo < p.n || narrow
+		if private {
+			// A piece of a split, or a transposed accumulator: accumulate privately,
+			// then add under the lock. Narrow convolutions accumulate dwᵀ (K,coutg) per
+			// group, so that the column matrix is read in place.
+			acc = make([]float32, p.groups*p.coutg*K)
+		}
+		for n := lo; n < hi; n++ {
+			for gr := 0; gr < p.groups; gr++ {
+				i := n*p.groups + gr
+				src := x[i*inSz : (i+1)*inSz]
+				c := col
+				if direct {
+					c = src
+				} else {
+					kernels.Im2col(col, src, g)
+				}
+				gi, ag := gy[i*p.coutg*L:], acc[gr*p.coutg*K:]
+				if narrow {
+					gemm(false, true, K, p.coutg, L, 1, c, L, gi, L, 1, ag, p.coutg)
+					continue
+				}
+				gemm(false, true, p.coutg, K, L, 1, gi, L, c, L, 1, ag, K)
+			}
+		}
+		if private {
+			mu.Lock()
+			if narrow {
+				for gr := 0; gr < p.groups; gr++ {
+					o := gr * p.coutg * K
+					transposeInto(dw[o:o+p.coutg*K], acc[o:o+p.coutg*K], K, p.coutg, true)
+				}
+			} else {
+				kernels.Axpy(1, acc, dw)
+			}
+			mu.Unlock()
+		}
+	})
 }
 
 // addBias adds b[c] to every value of channel c of y (N,C,H,W).
@@ -338,3 +431,19 @@ func ConvTranspose2d(x, w, b *Tensor, cfg ConvTranspose2dConfig) *Tensor {
 	}
 	return out
 }
+
+// scratchPool recycles the column matrices of convolutions, which never leave the
+// conv functions.
+var scratchPool sync.Pool
+
+// getScratch returns a buffer of n values (contents undefined) from scratchPool.
+func getScratch(n int) *[]float32 {
+	if b, ok := scratchPool.Get().(*[]float32); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func putScratch(b *[]float32) { scratchPool.Put(b) }

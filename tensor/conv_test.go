@@ -125,6 +125,11 @@ var convCases = []convCase{
 	{[]int{1, 2, 5, 9}, []int{3, 2, 2, 4}, Conv2dConfig{Stride: [2]int{1, 3}, Padding: [2]int{0, 2}}},
 	{[]int{1, 3, 4, 4}, []int{2, 3, 4, 4}, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}}, // DCGAN-style
 	{[]int{3, 2, 3, 3}, []int{2, 2, 3, 3}, Conv2dConfig{Padding: [2]int{3, 3}}},                       // padding > kernel/2
+	// Enough work per sample for the batch to be split over the worker pool, with
+	// narrow (transposed products) and wide output channels.
+	{[]int{4, 16, 16, 16}, []int{32, 16, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}}},
+	{[]int{4, 16, 16, 16}, []int{70, 16, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}}},
+	{[]int{3, 16, 12, 12}, []int{140, 8, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}, Groups: 2}},
 }
 
 func (c convCase) String() string {

@@ -58,7 +58,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	sa, sb := ar*ac, br*bc
 	ast := bstrides(abatch, batch)
 	bst := bstrides(bbatch, batch)
-	for i := 0; i < nb; i++ {
+	one := func(i int, gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
 		// Unravel i into batch offsets.
 		rem, ao, bo := i, 0, 0
 		for ax := len(batch) - 1; ax >= 0; ax-- {
@@ -67,10 +67,30 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 			ao += idx * ast[ax]
 			bo += idx * bst[ax]
 		}
-		kernels.Sgemm(transA, transB, m, n, k, 1, a.data[ao*sa:], ac, b.data[bo*sb:], bc, 0, out.data[i*m*n:], n)
+		gemm(transA, transB, m, n, k, 1, a.data[ao*sa:], ac, b.data[bo*sb:], bc, 0, out.data[i*m*n:], n)
+	}
+	if work := m * n * k; work < matmulBatchSplitWork {
+		// Small products: the batch entries are split over the worker pool.
+		parallel(nb, max(1, matmulGrainWork/max(work, 1)), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				one(i, kernels.SgemmSerial)
+			}
+		})
+		return out
+	}
+	for i := 0; i < nb; i++ {
+		one(i, kernels.Sgemm)
 	}
 	return out
 }
+
+// Batched products smaller than matmulBatchSplitWork multiply-adds each are split over
+// the worker pool by batch entry, at least matmulGrainWork multiply-adds per piece;
+// larger ones are split inside Sgemm.
+const (
+	matmulBatchSplitWork = 1 << 21
+	matmulGrainWork      = 1 << 16
+)
 
 func allOnes(s []int) bool {
 	for _, d := range s {
@@ -88,4 +108,29 @@ func tshape(s []int, trans bool) string {
 	t := slices.Clone(s)
 	t[len(t)-1], t[len(t)-2] = t[len(t)-2], t[len(t)-1]
 	return ShapeString(t) + "ᵀ"
+}
+
+// Linear returns x·wᵀ + b for x (M,in), w (out,in) and b (out) or nil: a fully
+// connected layer, with the bias added in place of a broadcast copy. It panics if the
+// shapes do not fit.
+func Linear(x, w, b *Tensor) *Tensor {
+	if len(x.shape) != 2 || len(w.shape) != 2 || (b != nil && (len(b.shape) != 1 || b.shape[0] != w.shape[0])) {
+		bs := "none"
+		if b != nil {
+			bs = ShapeString(b.shape)
+		}
+		Panicf("Linear", "input %s, weight %s and bias %s, want (M,in), (out,in) and (out)",
+			ShapeString(x.shape), ShapeString(w.shape), bs)
+	}
+	y := MatMulT(x, w, false, true) // (M,in)·(out,in)ᵀ -> (M,out)
+	if b == nil || len(y.data) == 0 {
+		return y
+	}
+	n := b.shape[0]
+	parallel(x.shape[0], max(1, grainCheap/max(n, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			kernels.Axpy(1, b.data, y.data[r*n:(r+1)*n])
+		}
+	})
+	return y
 }

@@ -18,7 +18,9 @@ func NormalizeLast(t *Tensor, k int, eps float32) (y, rstd *Tensor) {
 	y = New(t.shape...)
 	rstd = New(t.shape[:len(t.shape)-k]...)
 	if n > 0 {
-		kernels.NormalizeRows(y.data, rstd.data, t.data, n, eps)
+		parallel(len(rstd.data), max(1, grainExp/n), func(lo, hi int) {
+			kernels.NormalizeRows(y.data[lo*n:hi*n], rstd.data[lo:hi], t.data[lo*n:hi*n], n, eps)
+		})
 	}
 	return y, rstd
 }
@@ -30,8 +32,58 @@ func NormalizeLastGrad(y, rstd, g *Tensor) *Tensor {
 		Panicf("NormalizeLastGrad", "shapes %s and %s differ", ShapeString(y.shape), ShapeString(g.shape))
 	}
 	dx := New(y.shape...)
-	if rstd.Numel() > 0 {
-		kernels.NormalizeRowsGrad(dx.data, y.data, rstd.data, g.data, len(y.data)/rstd.Numel())
+	if rows := rstd.Numel(); rows > 0 {
+		n := len(y.data) / rows
+		parallel(rows, max(1, grainExp/max(n, 1)), func(lo, hi int) {
+			kernels.NormalizeRowsGrad(dx.data[lo*n:hi*n], y.data[lo*n:hi*n], rstd.data[lo:hi], g.data[lo*n:hi*n], n)
+		})
 	}
+	return dx
+}
+
+// channelLayout returns (N,C,S) for a tensor of shape (N,C,…) and panics otherwise.
+func channelLayout(op string, t *Tensor) (n, c, s int) {
+	if len(t.shape) < 2 {
+		Panicf(op, "shape %s, want (N,C,…)", ShapeString(t.shape))
+	}
+	n, c, s = t.shape[0], t.shape[1], 1
+	for _, d := range t.shape[2:] {
+		s *= d
+	}
+	return n, c, s
+}
+
+// NormalizeChannels normalises each channel of t (N,C,…) over its batch and spatial
+// values to mean 0 and variance 1 (the population variance plus eps), the core of
+// batch normalisation, and returns the result with the per-channel mean and population
+// variance (C). It panics if t has fewer than 2 axes.
+func NormalizeChannels(t *Tensor, eps float32) (y, mean, variance *Tensor) {
+	n, c, s := channelLayout("NormalizeChannels", t)
+	y, mean, variance = New(t.shape...), New(c), New(c)
+	if n*s == 0 {
+		return y, mean, variance
+	}
+	parallel(c, max(1, grainExp/(n*s)), func(lo, hi int) {
+		kernels.NormalizeChannels(y.data, mean.data, variance.data, t.data, n, c, s, lo, hi, eps)
+	})
+	return y, mean, variance
+}
+
+// NormalizeChannelsGrad returns the gradient of NormalizeChannels with respect to its
+// input given its output y, its variance (C), eps and the output gradient g. It panics
+// if the shapes do not fit.
+func NormalizeChannelsGrad(y, variance, g *Tensor, eps float32) *Tensor {
+	n, c, s := channelLayout("NormalizeChannelsGrad", y)
+	if !SameShape(y, g) || len(variance.shape) != 1 || variance.shape[0] != c {
+		Panicf("NormalizeChannelsGrad", "output %s, variance %s and gradient %s do not fit",
+			ShapeString(y.shape), ShapeString(variance.shape), ShapeString(g.shape))
+	}
+	dx := New(y.shape...)
+	if n*s == 0 {
+		return dx
+	}
+	parallel(c, max(1, grainCheap/(n*s)), func(lo, hi int) {
+		kernels.NormalizeChannelsGrad(dx.data, y.data, variance.data, g.data, n, c, s, lo, hi, eps)
+	})
 	return dx
 }

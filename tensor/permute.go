@@ -32,7 +32,7 @@ func Permute(t *Tensor, perm ...int) *Tensor {
 		return out
 	}
 	pl := newPlan(shape, strides(shape), st)
-	pl.run(func(offs []int, n int, s []int) {
+	pl.runParallel(grainCheap, func(offs []int, n int, s []int) {
 		dst := out.data[offs[0] : offs[0]+n]
 		src := t.data[offs[1]:]
 		if s[1] == 1 {

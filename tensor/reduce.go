@@ -193,12 +193,9 @@ func Softmax(t *Tensor, axis int) *Tensor {
 	ax := t.axis("Softmax", axis)
 	outer, n, inner := split3(t, ax)
 	out := New(t.shape...)
-	for o := 0; o < outer; o++ {
-		for in := 0; in < inner; in++ {
-			base := o*n*inner + in
-			kernels.SoftmaxStrided(out.data[base:], t.data[base:], n, inner, false)
-		}
-	}
+	softmaxRows(outer, n, inner, func(base int) {
+		kernels.SoftmaxStrided(out.data[base:], t.data[base:], n, inner, false)
+	})
 	return out
 }
 
@@ -207,11 +204,8 @@ func LogSoftmax(t *Tensor, axis int) *Tensor {
 	ax := t.axis("LogSoftmax", axis)
 	outer, n, inner := split3(t, ax)
 	out := New(t.shape...)
-	for o := 0; o < outer; o++ {
-		for in := 0; in < inner; in++ {
-			base := o*n*inner + in
-			kernels.SoftmaxStrided(out.data[base:], t.data[base:], n, inner, true)
-		}
-	}
+	softmaxRows(outer, n, inner, func(base int) {
+		kernels.SoftmaxStrided(out.data[base:], t.data[base:], n, inner, true)
+	})
 	return out
 }

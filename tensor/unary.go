@@ -4,7 +4,9 @@ import "github.com/genblocks/genblocks/tensor/internal/kernels"
 
 func unary(op kernels.UnOp, t *Tensor, alpha float32) *Tensor {
 	out := New(t.shape...)
-	kernels.Unary(op, out.data, t.data, alpha)
+	parallel(len(out.data), unaryGrain(op), func(lo, hi int) {
+		kernels.Unary(op, out.data[lo:hi], t.data[lo:hi], alpha)
+	})
 	return out
 }
 
@@ -137,7 +139,9 @@ func UnaryGrad(op string, x, y, g *Tensor, alpha float32) *Tensor {
 		Panicf("UnaryGrad", "shapes %s, %s and %s differ", ShapeString(x.shape), ShapeString(y.shape), ShapeString(g.shape))
 	}
 	out := New(x.shape...)
-	kernels.UnaryGrad(k, out.data, x.data, y.data, g.data, alpha)
+	parallel(len(out.data), unaryGrain(k), func(lo, hi int) {
+		kernels.UnaryGrad(k, out.data[lo:hi], x.data[lo:hi], y.data[lo:hi], g.data[lo:hi], alpha)
+	})
 	return out
 }
 
@@ -150,11 +154,28 @@ func SoftmaxGrad(y, g *Tensor, axis int, log bool) *Tensor {
 	ax := y.axis("SoftmaxGrad", axis)
 	outer, n, inner := split3(y, ax)
 	out := New(y.shape...)
-	for o := 0; o < outer; o++ {
-		for in := 0; in < inner; in++ {
-			base := o*n*inner + in
-			kernels.SoftmaxGrad(out.data[base:], y.data[base:], g.data[base:], n, inner, log)
-		}
-	}
+	softmaxRows(outer, n, inner, func(base int) {
+		kernels.SoftmaxGrad(out.data[base:], y.data[base:], g.data[base:], n, inner, log)
+	})
 	return out
+}
+
+// unaryGrain is the parallel grain of a unary op: small for the transcendental ones.
+func unaryGrain(op kernels.UnOp) int {
+	switch op {
+	case kernels.Neg, kernels.Abs, kernels.Square, kernels.ReLU, kernels.LeakyReLU, kernels.Sign, kernels.Step:
+		return grainCheap
+	}
+	return grainExp
+}
+
+// softmaxRows calls row(base) for every softmax row of an (outer,n,inner) layout, the
+// rows split over the worker pool.
+func softmaxRows(outer, n, inner int, row func(base int)) {
+	parallel(outer*inner, max(1, grainExp/max(n, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o, in := r/inner, r%inner
+			row(o*n*inner + in)
+		}
+	})
 }

@@ -25,6 +25,13 @@ func runTwin(python, only string, steps, warmup int) ([]Result, error) {
 	}
 	cmd := exec.Command(python, args...)
 	cmd.Stderr = os.Stderr
+	cmd.Env = os.Environ()
+	if os.Getenv("OMP_WAIT_POLICY") == "" {
+		// OpenMP's default spin-waiting makes PyTorch up to 10× slower on a shared,
+		// loaded machine (its 2 threads spin while descheduled); passive waiting is the
+		// fair setting there and costs nothing on an idle one.
+		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("running the PyTorch twin (%s %s): %w; install Debian's python3-torch", python, script, err)

@@ -69,10 +69,12 @@ func (m *benchGPT) forward(ids *autograd.Var, pos int, caches []*nn.KVCache) *au
 		q := nn.SplitHeads(autograd.Narrow(h, 2, 0, gptDim), gptHeads)
 		k := nn.SplitHeads(autograd.Narrow(h, 2, gptDim, gptDim), gptHeads)
 		v := nn.SplitHeads(autograd.Narrow(h, 2, 2*gptDim, gptDim), gptHeads) // (B,nh,T,hs)
+		var a *autograd.Var
 		if caches != nil {
-			k, v = caches[i].Append(k, v)
+			a = nn.MergeHeads(caches[i].Attend(q, k, v, true)) // (B,T,C)
+		} else {
+			a = nn.MergeHeads(nn.ScaledDotProductAttention(q, k, v, nil, true)) // (B,T,C)
 		}
-		a := nn.MergeHeads(nn.ScaledDotProductAttention(q, k, v, nil, true)) // (B,T,C)
 		x = autograd.Add(x, b.proj.Forward(a))
 		x = autograd.Add(x, b.fcProj.Forward(autograd.GELUTanh(b.fc.Forward(b.ln2.Forward(x)))))
 	}

@@ -8,7 +8,9 @@
 //
 // The PyTorch twin, torch_twin.py beside this file, builds the same models and prints
 // the same lines; -compare runs it with /usr/bin/python3 (Debian's python3-torch) on 2
-// threads, in the same run, so the ratios compare like with like.
+// threads, in the same run, so the ratios compare like with like. The twin gets
+// OMP_WAIT_POLICY=PASSIVE unless the environment sets it: with OpenMP's default
+// spin-waiting, PyTorch runs up to 10× slower on a shared, loaded machine.
 package main
 
 import (

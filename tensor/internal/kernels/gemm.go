@@ -33,11 +33,41 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		a: a, b: b, c: c,
 		lda: lda, ldb: ldb, ldc: ldc,
 	}
-	if m*n*k <= gemmSmallWork {
+	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
 		g.small()
 		return
 	}
-	g.run()
+	g.run(Threads())
+}
+
+// gemmDirectMaxM: products with at most this many rows (matrix-vector products, one
+// token at a time) take the direct loop, where packing B would cost more than the product.
+const gemmDirectMaxM = 2
+
+// SgemmSerial is Sgemm on the calling goroutine only, for use inside a ParallelRange
+// piece (where a nested parallel call could deadlock the worker pool). It panics as
+// Sgemm does.
+func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(beta, c, m, n, ldc)
+		return
+	}
+	g := gemmProblem{
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, b: b, c: c,
+		lda: lda, ldb: ldb, ldc: ldc,
+	}
+	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
+		g.small()
+		return
+	}
+	g.run(1)
 }
 
 // checkSgemm panics unless the Sgemm arguments describe matrices inside their slices.

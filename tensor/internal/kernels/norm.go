@@ -49,3 +49,60 @@ func NormalizeRowsGrad(dx, y, rstd, g []float32, n int) {
 		}
 	}
 }
+
+// NormalizeChannels normalises channel c of x, laid out (N,C,S), over its N·S values
+// (batch normalisation) for the channels c0 ≤ c < c1, writing y and the channel's mean
+// and population variance.
+//
+// Reference loop, per channel: μ = Σx/(N·S); σ² = Σ(x-μ)²/(N·S); y = (x-μ)/√(σ²+eps).
+func NormalizeChannels(y, mean, variance, x []float32, n, c, s, c0, c1 int, eps float32) {
+	cnt := float64(n * s)
+	for ch := c0; ch < c1; ch++ {
+		var sum float64
+		for b := 0; b < n; b++ {
+			sum += SumFloat64(x[(b*c+ch)*s : (b*c+ch+1)*s])
+		}
+		mu := sum / cnt
+		var ss float64
+		for b := 0; b < n; b++ {
+			for _, v := range x[(b*c+ch)*s : (b*c+ch+1)*s] {
+				d := float64(v) - mu
+				ss += d * d
+			}
+		}
+		vr := ss / cnt
+		m32, r32 := float32(mu), float32(1/math.Sqrt(vr+float64(eps)))
+		for b := 0; b < n; b++ {
+			yr, xr := y[(b*c+ch)*s:(b*c+ch+1)*s], x[(b*c+ch)*s:(b*c+ch+1)*s]
+			for i, v := range xr {
+				yr[i] = (v - m32) * r32
+			}
+		}
+		mean[ch], variance[ch] = m32, float32(vr)
+	}
+}
+
+// NormalizeChannelsGrad is the gradient of NormalizeChannels for channels c0 ≤ c < c1
+// given its output y, the variance and the output gradient g:
+// dx = rstd·(g - mean(g) - y·mean(g·y)) over each channel's N·S values.
+func NormalizeChannelsGrad(dx, y, variance, g []float32, n, c, s, c0, c1 int, eps float32) {
+	cnt := float64(n * s)
+	for ch := c0; ch < c1; ch++ {
+		var sg, sgy float64
+		for b := 0; b < n; b++ {
+			yr, gr := y[(b*c+ch)*s:(b*c+ch+1)*s], g[(b*c+ch)*s:(b*c+ch+1)*s]
+			for i, gv := range gr {
+				sg += float64(gv)
+				sgy += float64(gv) * float64(yr[i])
+			}
+		}
+		mg, mgy := float32(sg/cnt), float32(sgy/cnt)
+		rs := float32(1 / math.Sqrt(float64(variance[ch])+float64(eps)))
+		for b := 0; b < n; b++ {
+			yr, gr, dr := y[(b*c+ch)*s:(b*c+ch+1)*s], g[(b*c+ch)*s:(b*c+ch+1)*s], dx[(b*c+ch)*s:(b*c+ch+1)*s]
+			for i, gv := range gr {
+				dr[i] = rs * (gv - mg - yr[i]*mgy)
+			}
+		}
+	}
+}

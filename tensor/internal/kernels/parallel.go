@@ -86,3 +86,41 @@ func parallelFor(job chunkRunner, n int, wg *sync.WaitGroup) {
 	job.runChunk(0)
 	wg.Wait()
 }
+
+// rangeJob is a ParallelRange call: fn over parts contiguous pieces of [0, n).
+type rangeJob struct {
+	fn       func(lo, hi int)
+	n, parts int
+	wg       sync.WaitGroup
+}
+
+func (j *rangeJob) runChunk(i int) {
+	lo, hi := i*j.n/j.parts, (i+1)*j.n/j.parts
+	if lo < hi {
+		j.fn(lo, hi)
+	}
+}
+
+var rangeJobPool = sync.Pool{New: func() any { return new(rangeJob) }}
+
+// ParallelRange calls fn(lo, hi) on contiguous ranges that together cover [0, n), on up
+// to Threads() goroutines, giving each range at least grain items; below 2·grain items
+// it makes one call, fn(0, n), in the calling goroutine. It returns when every call has
+// returned. fn must not panic (callers validate their arguments first) and must not
+// itself start parallel kernels (a worker waiting on the pool could deadlock it): call
+// the serial variants (SgemmSerial) inside fn.
+func ParallelRange(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	t := min(Threads(), n/max(grain, 1))
+	if t <= 1 {
+		fn(0, n)
+		return
+	}
+	j := rangeJobPool.Get().(*rangeJob)
+	j.fn, j.n, j.parts = fn, n, t
+	parallelFor(j, t, &j.wg)
+	j.fn = nil
+	rangeJobPool.Put(j)
+}

@@ -242,10 +242,7 @@ func (g *gemmProblem) small() {
 					s += a[p*lda+i] * v
 				}
 			} else {
-				arow := a[i*lda:][:k]
-				for p, v := range bcol {
-					s += arow[p] * v
-				}
+				s = dot(a[i*lda:][:k], bcol)
 			}
 			crow[j] += g.alpha * s
 		}
@@ -253,6 +250,28 @@ func (g *gemmProblem) small() {
 }
 
 // atA returns op(A)[i][p].
+// dot returns Σ x[i]·y[i] over len(x), with eight independent partial sums.
+func dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		xs, ys := x[i:i+8:i+8], y[i:i+8:i+8]
+		s0 += xs[0] * ys[0]
+		s1 += xs[1] * ys[1]
+		s2 += xs[2] * ys[2]
+		s3 += xs[3] * ys[3]
+		s4 += xs[4] * ys[4]
+		s5 += xs[5] * ys[5]
+		s6 += xs[6] * ys[6]
+		s7 += xs[7] * ys[7]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}
+
 func (g *gemmProblem) atA(i, p int) float32 {
 	if g.transA {
 		return g.a[p*g.lda+i]
@@ -362,8 +381,8 @@ func (j *gemmJob) runParallel() {
 
 // run computes the product with the packed kernels, on up to Threads() goroutines when
 // there is enough work.
-func (g *gemmProblem) run() {
-	t := min(Threads(), max(1, g.m*g.n*g.k/gemmParallelWork))
+func (g *gemmProblem) run(threads int) {
+	t := min(threads, max(1, g.m*g.n*g.k/gemmParallelWork))
 	if t <= 1 {
 		buf := gemmBufPool.Get().(*gemmBuf)
 		g.block(0, g.m, 0, g.n, buf)

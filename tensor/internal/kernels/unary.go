@@ -116,7 +116,8 @@ func (op UnOp) Apply(x, alpha float32) float32 {
 	panic("kernels: unknown UnOp")
 }
 
-// Unary computes dst[i] = op(src[i], alpha).
+// Unary computes dst[i] = op(src[i], alpha). Exp, Sigmoid, SiLU, Tanh and GELUTanh
+// are computed in float32 (see Expf), within a few ulp of Apply.
 //
 // Reference loop:
 //
@@ -141,6 +142,49 @@ func Unary(op UnOp, dst, src []float32, alpha float32) {
 			} else {
 				dst[i] = 0
 			}
+		}
+		return
+	case LeakyReLU:
+		for i, v := range src {
+			if v > 0 {
+				dst[i] = v
+			} else {
+				dst[i] = alpha * v
+			}
+		}
+		return
+	case Step:
+		for i, v := range src {
+			if v > 0 {
+				dst[i] = 1
+			} else {
+				dst[i] = 0
+			}
+		}
+		return
+	case Exp:
+		for i, v := range src {
+			dst[i] = Expf(v)
+		}
+		return
+	case Sigmoid:
+		for i, v := range src {
+			dst[i] = sigmoidf(v)
+		}
+		return
+	case SiLU:
+		for i, v := range src {
+			dst[i] = v * sigmoidf(v)
+		}
+		return
+	case Tanh:
+		for i, v := range src {
+			dst[i] = tanhf(v)
+		}
+		return
+	case GELUTanh:
+		for i, v := range src {
+			dst[i] = geluTanhf(v)
 		}
 		return
 	}

@@ -65,17 +65,12 @@ func UnaryGrad(op UnOp, dst, x, y, g []float32, alpha float32) {
 			dst[i] = g[i] * float32(cdf+v*pdf)
 		}
 	case GELUTanh:
-		const c = sqrt2overPi
 		for i := range dst {
-			v := float64(x[i])
-			v2 := v * v
-			t := math.Tanh(c * (v + 0.044715*v2*v))
-			d := 0.5*(1+t) + 0.5*v*(1-t*t)*c*(1+3*0.044715*v2)
-			dst[i] = g[i] * float32(d)
+			dst[i] = g[i] * geluTanhGradf(x[i])
 		}
 	case SiLU:
 		for i := range dst {
-			s := Sigmoid.Apply(x[i], 0)
+			s := sigmoidf(x[i])
 			dst[i] = g[i] * s * (1 + x[i]*(1-s))
 		}
 	case Softplus:
@@ -97,7 +92,7 @@ func SoftmaxGrad(dst, y, g []float32, n, s int, log bool) {
 			sum += float64(g[k*s])
 		}
 		for k := 0; k < n; k++ {
-			dst[k*s] = g[k*s] - float32(math.Exp(float64(y[k*s])))*float32(sum)
+			dst[k*s] = g[k*s] - Expf(y[k*s])*float32(sum)
 		}
 		return
 	}

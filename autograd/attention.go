@@ -1,0 +1,31 @@
+package autograd
+
+import "github.com/genblocks/genblocks/tensor"
+
+var _ = register("scaled_softmax")
+
+// ScaledSoftmax returns the attention weights softmax(scale·a) along the last axis of
+// scores a (…,Tq,Tk), with, when causal, the entries (i,j) for j > i+Tk-Tq masked out
+// (weight 0), in one fused pass forward and backward (see tensor.ScaledSoftmax). It
+// equals Softmax(MaskedFill(MulScalar(a, scale), causal mask, -1e30), -1), through which
+// it is differentiated when a gradient of the gradient is wanted. It panics if a has
+// fewer than 2 axes.
+func ScaledSoftmax(a *Var, scale float32, causal bool) *Var {
+	y := tensor.ScaledSoftmax(a.value, scale, causal)
+	return record("scaled_softmax", y, []*Var{a}, func(g *Var) []*Var {
+		if g.noGrad {
+			return []*Var{NoGrad(tensor.ScaledSoftmaxGrad(y, g.value, scale, causal))}
+		}
+		return Grad([]*Var{Sum(Mul(scaledSoftmaxComposed(a, scale, causal), g), false)}, []*Var{a}, nil, true)
+	})
+}
+
+// scaledSoftmaxComposed is ScaledSoftmax written with differentiable ops.
+func scaledSoftmaxComposed(a *Var, scale float32, causal bool) *Var {
+	s := MulScalar(a, scale)
+	if causal {
+		tq, tk := a.Size(-2), a.Size(-1)
+		s = MaskedFill(s, tensor.Triu(tensor.Ones(tq, tk), tk-tq+1), -1e30)
+	}
+	return Softmax(s, -1)
+}
