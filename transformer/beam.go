@@ -72,8 +72,9 @@ func (m *Seq2Seq) BeamSearch(ctx context.Context, src []int, cfg BeamConfig) ([]
 				idx.Data()[i] = float32(r)
 			}
 			for _, c := range caches {
-				c.Self.K = tensor.IndexSelect(c.Self.K, 0, idx)
-				c.Self.V = tensor.IndexSelect(c.Self.V, 0, idx)
+				k, v := c.Self.KV()
+				c.Self.Reset()
+				c.Self.K, c.Self.V = tensor.IndexSelect(k, 0, idx), tensor.IndexSelect(v, 0, idx)
 				c.CrossK = autograd.NoGrad(tensor.IndexSelect(c.CrossK.Value(), 0, idx))
 				c.CrossV = autograd.NoGrad(tensor.IndexSelect(c.CrossV.Value(), 0, idx))
 			}
