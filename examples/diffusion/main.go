@@ -28,6 +28,7 @@ import (
 
 	"github.com/genblocks/genblocks/diffusion"
 	"github.com/genblocks/genblocks/examples/internal/mnist"
+	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/examples/internal/progress"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/optim"
@@ -385,12 +386,12 @@ func sample(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("%d samples in %.1fs (%.3fs per image)\n", o.n, time.Since(start).Seconds(), time.Since(start).Seconds()/float64(o.n))
-	return writeSamples(o.out, toUnit(x))
+	return mnisteval.WriteSamples(o.out, toUnit(x))
 }
 
 func evalCmd(ctx context.Context, o options) error {
 	if o.samples != "" {
-		images, err := readPNGs(o.samples)
+		images, err := mnisteval.ReadSamples(o.samples)
 		if err != nil {
 			return err
 		}

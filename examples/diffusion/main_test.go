@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/internal/golden"
 	"github.com/genblocks/genblocks/tensor"
 )
@@ -25,12 +26,12 @@ func TestSamplesRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := tensor.Rand(rng, -1, 1, 3, 1, 28, 28)
 	dir := t.TempDir()
-	require.NoError(t, writeSamples(dir, toUnit(x)))
-	back, err := readPNGs(dir)
+	require.NoError(t, mnisteval.WriteSamples(dir, toUnit(x)))
+	back, err := mnisteval.ReadSamples(dir)
 	require.NoError(t, err)
 	require.Len(t, back, 3)
 	golden.Close(t, "PNG round trip", fromUnit(back, 28, 28), x, 1.0/255+1e-6, 0)
-	_, err = readPNGs(filepath.Join(dir, "missing"))
+	_, err = mnisteval.ReadSamples(filepath.Join(dir, "missing"))
 	assert.Error(t, err)
 }
 

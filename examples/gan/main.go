@@ -27,12 +27,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/genblocks/genblocks/examples/internal/mnist"
+	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/examples/internal/plot"
 	"github.com/genblocks/genblocks/examples/internal/progress"
 	"github.com/genblocks/genblocks/gan"
@@ -399,64 +399,11 @@ func sample(args []string) error {
 		return err
 	}
 	images := generate(tr, o, *n, rng)
-	if err := writePNGs(*out, images); err != nil {
+	if err := mnisteval.WriteSamples(*out, images); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %d samples and grid.png to %s\n", len(images), *out)
 	return nil
-}
-
-// writePNGs writes 28×28 grey PNGs 000000.png, … and grid.png (up to 100 of them).
-func writePNGs(dir string, images [][]float32) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for i, im := range images {
-		if err := plot.SavePNG(filepath.Join(dir, fmt.Sprintf("%06d.png", i)), plot.Grid([][]float32{im}, 28, 28, 1, 0)); err != nil {
-			return err
-		}
-	}
-	return plot.SavePNG(filepath.Join(dir, "grid.png"), plot.Upscale(plot.Grid(images[:min(100, len(images))], 28, 28, 10, 2), 2))
-}
-
-// readPNGs reads every 28×28 PNG in dir except grid.png, in name order.
-func readPNGs(dir string) ([][]float32, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "*.png"))
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(names)
-	var out [][]float32
-	for _, name := range names {
-		if filepath.Base(name) == "grid.png" {
-			continue
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		img, _, err := image.Decode(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		b := img.Bounds()
-		if b.Dx() != 28 || b.Dy() != 28 {
-			return nil, fmt.Errorf("%s: %dx%d image; want 28x28", name, b.Dx(), b.Dy())
-		}
-		im := make([]float32, 784)
-		for y := range 28 {
-			for x := range 28 {
-				g := color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray)
-				im[y*28+x] = float32(g.Y) / 255
-			}
-		}
-		out = append(out, im)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no PNG samples in %s", dir)
-	}
-	return out, nil
 }
 
 func evaluate(args []string) error {
@@ -472,7 +419,7 @@ func evaluate(args []string) error {
 	}
 	var images [][]float32
 	if *samples != "" {
-		if images, err = readPNGs(*samples); err != nil {
+		if images, err = mnisteval.ReadSamples(*samples); err != nil {
 			return err
 		}
 	} else {

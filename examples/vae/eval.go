@@ -4,12 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/genblocks/genblocks/examples/internal/mnist"
-	"github.com/genblocks/genblocks/examples/internal/plot"
+	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/genblocks/genblocks/vae"
 )
@@ -201,12 +200,7 @@ func sampleCmd(args []string) error {
 		return err
 	}
 	imgs := priorSamples(n, *count, rng)
-	for i, im := range imgs {
-		if err := plot.SavePNG(filepath.Join(*out, fmt.Sprintf("%06d.png", i)), plot.Grid([][]float32{im}, 28, 28, 1, 0)); err != nil {
-			return err
-		}
-	}
-	if err := plot.SavePNG(filepath.Join(*out, "grid.png"), tiles(imgs, 10, 2)); err != nil {
+	if err := mnisteval.WriteSamples(*out, imgs); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %d samples and grid.png to %s\n", len(imgs), *out)
