@@ -18,26 +18,7 @@ import "fmt"
 // Sgemm panics, before any work starts, if a dimension is negative, a stride is
 // shorter than its row, or a slice is too short for the matrix it holds.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, len(c), ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(beta, c, m, n, ldc)
-		return
-	}
-	g := gemmProblem{
-		transA: transA, transB: transB,
-		m: m, n: n, k: k,
-		alpha: alpha, beta: beta,
-		a: a, b: b, c: c,
-		lda: lda, ldb: ldb, ldc: ldc,
-	}
-	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
-		g.small()
-		return
-	}
-	g.run(Threads())
+	sgemm(Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmDirectMaxM: products with at most this many rows (matrix-vector products, one
@@ -48,6 +29,11 @@ const gemmDirectMaxM = 2
 // piece (where a nested parallel call could deadlock the worker pool). It panics as
 // Sgemm does.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm checks the arguments and multiplies on up to threads goroutines.
+func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, len(c), ldc)
 	if m == 0 || n == 0 {
 		return
@@ -67,7 +53,7 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 		g.small()
 		return
 	}
-	g.run(1)
+	g.run(threads)
 }
 
 // checkSgemm panics unless the Sgemm arguments describe matrices inside their slices.
