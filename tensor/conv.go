@@ -54,6 +54,16 @@ type convPlan struct {
 	out    []int
 }
 
+// columns returns the column matrix of one group of one image: the image itself when
+// direct, otherwise its im2col written into col.
+func (p *convPlan) columns(col, img []float32, direct bool) []float32 {
+	if direct {
+		return img
+	}
+	kernels.Im2col(col, img, p.geo)
+	return col
+}
+
 // direct reports whether the column matrix of an image is the image itself (1×1
 // kernel, stride 1, no padding), so im2col can be skipped.
 func (p *convPlan) direct() bool {
@@ -116,13 +126,7 @@ func (p *convPlan) forward(y, x, w []float32) {
 		for n := lo; n < hi; n++ {
 			for gr := 0; gr < p.groups; gr++ {
 				i := n*p.groups + gr
-				src := x[i*inSz : (i+1)*inSz]
-				c := col
-				if direct {
-					c = src
-				} else {
-					kernels.Im2col(col, src, g)
-				}
+				c := p.columns(col, x[i*inSz:(i+1)*inSz], direct)
 				wg, yi := w[gr*p.coutg*K:], y[i*p.coutg*L:(i+1)*p.coutg*L]
 				if narrow {
 					// yᵀ (L,coutg) = colᵀ·wᵀ: the column matrix is read in place, not packed.
@@ -245,13 +249,7 @@ func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 		for n := lo; n < hi; n++ {
 			for gr := 0; gr < p.groups; gr++ {
 				i := n*p.groups + gr
-				src := x[i*inSz : (i+1)*inSz]
-				c := col
-				if direct {
-					c = src
-				} else {
-					kernels.Im2col(col, src, g)
-				}
+				c := p.columns(col, x[i*inSz:(i+1)*inSz], direct)
 				gi, ag := gy[i*p.coutg*L:], acc[gr*p.coutg*K:]
 				if narrow {
 					gemm(false, true, K, p.coutg, L, 1, c, L, gi, L, 1, ag, p.coutg)
