@@ -144,17 +144,7 @@ func trainClassifier(set, test *mnist.Set, steps int, seed uint64) float64 {
 		loss.Backward()
 		opt.Step()
 	}
-	ok := 0
-	for _, idx := range test.Batches(nil, 1000, false) {
-		x, y := test.Batch(idx)
-		pred := tensor.ArgMax(net.Forward(autograd.NoGrad(x)).Value(), -1, false)
-		for i, p := range pred.Data() {
-			if p == y.Data()[i] {
-				ok++
-			}
-		}
-	}
-	return float64(ok) / float64(test.Len())
+	return test.Accuracy(func(x *tensor.Tensor) *tensor.Tensor { return net.Forward(autograd.NoGrad(x)).Value() })
 }
 
 func trainGAN(tr *gan.Trainer, set *mnist.Set, batch int, minutes float64, rng *rand.Rand) error {

@@ -90,17 +90,7 @@ func (c *Classifier) Logits(x *autograd.Var) *autograd.Var {
 func (c *Classifier) Accuracy(set *mnist.Set) float64 {
 	c.Store.SetTraining(false)
 	defer c.Store.SetTraining(true)
-	correct := 0
-	for _, idx := range set.Batches(nil, 500, false) {
-		x, y := set.Batch(idx)
-		pred := tensor.ArgMax(c.Logits(autograd.NoGrad(x)).Value(), -1, false)
-		for i, p := range pred.Data() {
-			if p == y.Data()[i] {
-				correct++
-			}
-		}
-	}
-	return float64(correct) / float64(set.Len())
+	return set.Accuracy(func(x *tensor.Tensor) *tensor.Tensor { return c.Logits(autograd.NoGrad(x)).Value() })
 }
 
 func run(arch string, epochs, batch int, lr float64, seed uint64, dataDir, ckpt string, resume bool, limit int) error {

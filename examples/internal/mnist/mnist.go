@@ -192,3 +192,22 @@ func readIDX(dir, name string, magic uint32) ([]byte, int, error) {
 	}
 	return body, n, nil
 }
+
+// Accuracy returns the share of s that logits classifies correctly: logits maps a batch
+// of images (B,784) to class scores (B,10), and the highest score is the prediction.
+func (s *Set) Accuracy(logits func(x *tensor.Tensor) *tensor.Tensor) float64 {
+	if s.Len() == 0 {
+		return 0
+	}
+	correct := 0
+	for _, idx := range s.Batches(nil, 500, false) {
+		x, y := s.Batch(idx)
+		pred := tensor.ArgMax(logits(x), -1, false)
+		for i, p := range pred.Data() {
+			if p == y.Data()[i] {
+				correct++
+			}
+		}
+	}
+	return float64(correct) / float64(s.Len())
+}

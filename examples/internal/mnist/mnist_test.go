@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/genblocks/genblocks/tensor"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,4 +84,18 @@ func TestLoadErrorsNameTheFile(t *testing.T) {
 	writeIDX(t, filepath.Join(dir, "train-labels-idx1-ubyte"), 0x999, []uint32{3}, []byte{1, 2, 3}, false)
 	_, err = Load(dir)
 	require.ErrorContains(t, err, "magic")
+}
+
+func TestAccuracy(t *testing.T) {
+	d, err := Load(fakeDir(t, 4, false))
+	require.NoError(t, err)
+	// Labels are 0,1,2,3: a classifier that always says 1 is right once in four.
+	always1 := func(x *tensor.Tensor) *tensor.Tensor {
+		out := tensor.New(x.Size(0), 10)
+		for i := 0; i < x.Size(0); i++ {
+			out.Set(1, i, 1)
+		}
+		return out
+	}
+	require.InDelta(t, 0.25, d.Test.Accuracy(always1), 1e-9)
 }
