@@ -316,3 +316,82 @@ var (
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(c.findings, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestTutorialSnippets checks that every ```go block of the markdown files in docs/
+// appears verbatim in a .go file of the module, so that the tutorials quote code that
+// compiles and is tested (examples/tutorial/*) rather than copies that drift.
+func TestTutorialSnippets(t *testing.T) {
+	root := moduleRoot(t)
+	var sources []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			sources = append(sources, string(b))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, path := range docs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, snip := range goBlocks(string(b)) {
+			blocks++
+			found := false
+			for _, src := range sources {
+				if strings.Contains(src, snip.code) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("docs/%s:%d: the go block is not in any .go file of the module (copy it from the source):\n%s",
+					filepath.Base(path), snip.line, snip.code)
+			}
+		}
+	}
+	if len(docs) > 0 && blocks == 0 {
+		t.Error("no ```go blocks found in docs/*.md")
+	}
+}
+
+// snippet is one fenced go block and the line its fence is on.
+type snippet struct {
+	code string
+	line int
+}
+
+// goBlocks returns the contents of the ```go fenced blocks of a markdown text.
+func goBlocks(md string) []snippet {
+	var out []snippet
+	lines := strings.Split(md, "\n")
+	for i := 0; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "```go" {
+			continue
+		}
+		start := i
+		var body []string
+		for i++; i < len(lines) && strings.TrimSpace(lines[i]) != "```"; i++ {
+			body = append(body, lines[i])
+		}
+		out = append(out, snippet{code: strings.Join(body, "\n") + "\n", line: start + 1})
+	}
+	return out
+}
