@@ -25,7 +25,7 @@ type Config struct {
 	MLP  *MLPConfig  `json:",omitempty"`
 	Conv *ConvConfig `json:",omitempty"`
 	// Likelihood is "bernoulli" (or empty) or "gaussian" (fixed σ = Sigma).
-	Likelihood string `json:",omitempty"`
+	Likelihood string  `json:",omitempty"`
 	Sigma      float64 `json:",omitempty"`
 	// ImageShape is (C,H,W) of the flat inputs of an MLP VAE, for showing samples as
 	// images; nil means (1,√Input,√Input). A convolutional VAE's images are
