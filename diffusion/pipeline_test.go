@@ -23,7 +23,7 @@ import (
 // millisecond: 8×8 images, one conditioning channel, 4 base channels, two levels.
 func tinyPipelineConfig() PipelineConfig {
 	return PipelineConfig{
-		UNet: UNetConfig{CondChannels: 1, Base: 4, Mults: []int{1, 2}, AttnRes: []int{4}, ImageSize: 8, Groups: 2, NumClasses: 3},
+		UNet:      UNetConfig{CondChannels: 1, Base: 4, Mults: []int{1, 2}, AttnRes: []int{4}, ImageSize: 8, Groups: 2, NumClasses: 3},
 		Timesteps: 100, Steps: 5, Guidance: 2, Clip: true,
 	}
 }
@@ -161,7 +161,9 @@ func TestPipelineConcurrent(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for i := range workers {
-		wg.Go(func() { got[i], errs[i] = p.Generate(context.Background(), 2, gen, rand.New(rand.NewPCG(uint64(i), 3))) })
+		wg.Go(func() {
+			got[i], errs[i] = p.Generate(context.Background(), 2, gen, rand.New(rand.NewPCG(uint64(i), 3)))
+		})
 	}
 	wg.Wait()
 	for i := range workers {
