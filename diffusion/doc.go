@@ -26,6 +26,12 @@
 //     progress callback; a context.Context cancels between steps.
 //   - Denoise, SuperResolve and Inpaint are the applications.
 //
+// Pipeline is a trained model ready to serve: SavePipeline writes the U-Net (with its
+// EMA weights) and a PipelineConfig (network, schedule, parameterisation, sampling
+// defaults) as JSON in the safetensors metadata; LoadPipeline, LoadPipelineFS (an
+// embedded file) and PipelineFrom (parsed bytes) read it back in one call.
+// Pipeline.Generate is safe for concurrent use and checks its context at every step.
+//
 // For sampling with averaged weights, keep an optim.EMA of the network's parameters and
 // Apply it around sampling.
 //

@@ -38,7 +38,7 @@ type DCGANConfig struct {
 	NoDiscBatchNorm bool
 	// Init initialises the convolution and linear weights; nil means N(0, 0.02), the
 	// DCGAN paper's initialisation (biases start at zero; batch-norm gains at 1).
-	Init nn.Init
+	Init nn.Init `json:"-"`
 }
 
 func (c DCGANConfig) withDefaults() DCGANConfig {

@@ -30,6 +30,14 @@
 // to its input with autograd.Grad(…, createGraph=true) so that the penalty's own
 // gradient (a gradient of a gradient) reaches the discriminator's parameters.
 //
+// # Checkpoints and serving
+//
+// SaveGenerator writes a generator alone (with its EMA weights, if any) and its
+// DCGANConfig as JSON in the safetensors metadata; LoadGenerator, LoadGeneratorFS (an
+// embedded file) and GeneratorFrom (parsed bytes) read it back in one call as a
+// Sampler, which is safe for concurrent use: each Sample call draws from its own
+// *rand.Rand and checks its context between batches.
+//
 // # Stability and mode collapse
 //
 // Step checks every loss and gradient norm before applying an update; a NaN, an

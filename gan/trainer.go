@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -140,13 +141,21 @@ type DivergenceError struct {
 	What         string // which quantity, e.g. "discriminator loss"
 	Value        float64
 	RestoredStep int
+	// Param names the first parameter of the failing network whose value or gradient
+	// was NaN or infinite (see nn.CheckFinite), with " (gradient)" for a gradient; ""
+	// when all were finite (a loss too large, say).
+	Param string
 }
 
 // Error describes the divergence and suggests remedies.
 func (e *DivergenceError) Error() string {
-	return fmt.Sprintf("gan: training diverged at step %d: %s is %g; restored the last good state from step %d "+
+	param := ""
+	if e.Param != "" {
+		param = " (first non-finite parameter: " + e.Param + ")"
+	}
+	return fmt.Sprintf("gan: training diverged at step %d: %s is %g%s; restored the last good state from step %d "+
 		"(try lower learning rates, spectral normalisation, a gradient penalty or instance noise)",
-		e.Step, e.What, e.Value, e.RestoredStep)
+		e.Step, e.What, e.Value, param, e.RestoredStep)
 }
 
 // Trainer runs the alternating updates of a GAN: DSteps discriminator steps, each on a
@@ -290,10 +299,10 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 		t.DOpt.ZeroGrad()
 		loss.Backward()
 		st.DGradNorm = gradNorm(t.DStore.Params())
-		if err := t.check(st.Step, "discriminator loss", float64(loss.Item()), cfg.MaxLoss); err != nil {
+		if err := t.check(t.DStore, st.Step, "discriminator loss", float64(loss.Item()), cfg.MaxLoss); err != nil {
 			return st, err
 		}
-		if err := t.check(st.Step, "discriminator gradient norm", st.DGradNorm, cfg.MaxGradNorm); err != nil {
+		if err := t.check(t.DStore, st.Step, "discriminator gradient norm", st.DGradNorm, cfg.MaxGradNorm); err != nil {
 			return st, err
 		}
 		t.DOpt.Step()
@@ -317,10 +326,10 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 	gl.Backward()
 	t.DStore.SetRequiresGrad(true)
 	st.GGradNorm = gradNorm(t.GStore.Params())
-	if err := t.check(st.Step, "generator loss", float64(gl.Item()), cfg.MaxLoss); err != nil {
+	if err := t.check(t.GStore, st.Step, "generator loss", float64(gl.Item()), cfg.MaxLoss); err != nil {
 		return st, err
 	}
-	if err := t.check(st.Step, "generator gradient norm", st.GGradNorm, cfg.MaxGradNorm); err != nil {
+	if err := t.check(t.GStore, st.Step, "generator gradient norm", st.GGradNorm, cfg.MaxGradNorm); err != nil {
 		return st, err
 	}
 	t.GOpt.Step()
@@ -341,13 +350,23 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 }
 
 // check returns a *DivergenceError, after restoring the last good state, when v is not
-// finite or exceeds limit in magnitude.
-func (t *Trainer) check(step int, what string, v, limit float64) error {
+// finite or exceeds limit in magnitude; it names the first non-finite parameter or
+// gradient of store.
+func (t *Trainer) check(store *nn.VarStore, step int, what string, v, limit float64) error {
 	if !math.IsNaN(v) && !math.IsInf(v, 0) && math.Abs(v) <= limit {
 		return nil
 	}
+	e := &DivergenceError{Step: step, What: what, Value: v}
+	var nf *nn.NonFiniteError
+	if errors.As(nn.CheckFinite(store), &nf) {
+		e.Param = nf.Name
+		if nf.Grad {
+			e.Param += " (gradient)"
+		}
+	}
 	t.restore()
-	return &DivergenceError{Step: step, What: what, Value: v, RestoredStep: t.goodN}
+	e.RestoredStep = t.goodN
+	return e
 }
 
 // snapshot copies the current state as the last good one.

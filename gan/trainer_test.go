@@ -151,7 +151,8 @@ func TestDivergenceDetectionTripsOnNaN(t *testing.T) {
 	assert.Equal(t, "discriminator loss", de.What)
 	assert.True(t, math.IsNaN(de.Value))
 	assert.Equal(t, 5, de.RestoredStep)
-	assert.Contains(t, err.Error(), "diverged at step 8: discriminator loss is NaN")
+	assert.Equal(t, "0.weight (gradient)", de.Param, "the first discriminator parameter with a NaN")
+	assert.Contains(t, err.Error(), "diverged at step 8: discriminator loss is NaN (first non-finite parameter: 0.weight (gradient))")
 	assert.Equal(t, 5, tr.StepCount())
 	assert.NotEqual(t, good.Data(), tr.StateDict()["g.0.weight"].Data(), "rolled back to step 5")
 	for _, p := range append(gs.Params(), ds.Params()...) {

@@ -14,6 +14,13 @@
 // Layers implement Module (Forward on one *autograd.Var). The VarStore's training flag
 // switches dropout and batch normalisation between training and evaluation behaviour.
 //
+// Checkpoints are safetensors files (SaveFile writes atomically; LoadFile, LoadFS and
+// ParseSafetensors read with sizes checked before allocating). A family's one-call
+// loader keeps its model's config as JSON in the metadata (ConfigMetadata, ReadConfig)
+// and refuses a config that implies more weights than the file holds (NumValues).
+// CheckFinite guards a training loop: it names the first NaN or infinite parameter,
+// gradient or buffer.
+//
 // # Shapes
 //
 // Shapes follow PyTorch: Linear acts on the last axis (…,in) -> (…,out), images are NCHW,

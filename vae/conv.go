@@ -16,7 +16,7 @@ type ConvConfig struct {
 	Hidden     int        // units of a fully connected layer between convolutions and latent; 0 means none
 	Latent     int        // 0 means 20
 	Classes    int        // > 0 makes a conditional VAE (labels join the input as constant planes)
-	Likelihood Likelihood // nil means Bernoulli
+	Likelihood Likelihood `json:"-"` // nil means Bernoulli; a checkpoint records it in Config
 }
 
 // NewConv builds a convolutional VAE for images (B,InChannels,Size,Size) under vb. The

@@ -30,6 +30,14 @@
 // Randomness — the reparameterisation noise, prior samples — comes only from the
 // *rand.Rand passed in.
 //
+// # Checkpoints and serving
+//
+// Config records which VAE NewMLP or NewConv built; SaveModel writes the weights with
+// the Config as JSON in the safetensors metadata, and LoadModel, LoadModelFS (an
+// embedded file) and ModelFrom (parsed bytes) rebuild it in one call as a Sampler,
+// safe for concurrent use: each Sample call draws from its own *rand.Rand and checks
+// its context between batches.
+//
 // # Shapes
 //
 // x is (B,…): (B,D) for NewMLP, (B,C,H,W) for NewConv. The encoder maps x (joined with

@@ -13,7 +13,7 @@ type MLPConfig struct {
 	Hidden     []int      // encoder hidden sizes, mirrored in the decoder; nil means [400]
 	Latent     int        // 0 means 20
 	Classes    int        // > 0 makes a conditional VAE
-	Likelihood Likelihood // nil means Bernoulli
+	Likelihood Likelihood `json:"-"` // nil means Bernoulli; a checkpoint records it in Config
 }
 
 // NewMLP builds a VAE of fully connected layers for flat inputs (B,Input) under vb.

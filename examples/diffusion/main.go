@@ -46,7 +46,7 @@ type options struct {
 	minutes                  float64
 	epochs, batch            int
 	lr, srProb, labelDropout float64
-	resume                   bool
+	resume, guard            bool
 	samples, samplers        string
 	evalN                    int
 }
@@ -78,6 +78,7 @@ func main() {
 	fl.Float64Var(&o.srProb, "sr", 0.2, "share of training batches' images conditioned on their 14×14 version (super-resolution)")
 	fl.Float64Var(&o.labelDropout, "label-dropout", 0.1, "label dropout for guidance (train -cond)")
 	fl.BoolVar(&o.resume, "resume", false, "continue training from -ckpt")
+	fl.BoolVar(&o.guard, "guard", true, "stop training at the first NaN or infinite weight or gradient, naming it (train)")
 	fl.StringVar(&o.samples, "samples", "", "eval: score the PNGs in this directory instead of a model")
 	fl.StringVar(&o.samplers, "samplers", "ddpm-1000,ddim-50,dpm-20,dpm-10", "eval: samplers to time and score")
 	fl.IntVar(&o.evalN, "eval-n", 1000, "train: samples for the evaluation at the end")
@@ -261,6 +262,12 @@ func train(ctx context.Context, o options) error {
 			opt.ZeroGrad()
 			loss := m.Loss(rng, x0, class, cond, lossCfg)
 			loss.Backward()
+			if o.guard {
+				if err := nn.CheckFinite(vs); err != nil {
+					bar.Done()
+					return fmt.Errorf("step %d: %w (the checkpoint keeps the last good state)", step+1, err)
+				}
+			}
 			optim.ClipGradNorm(vs.Params(), 1)
 			opt.Step()
 			ema.SetDecay(min(0.999, float64(1+step)/float64(10+step)))
@@ -320,8 +327,26 @@ func srCondition(x0 *tensor.Tensor, p float64, rng *rand.Rand) *tensor.Tensor {
 	return cond
 }
 
+// pipelineConfig returns the diffusion.PipelineConfig of the model of spec, with the
+// sampling defaults of the sample subcommand.
+func (s modelSpec) pipelineConfig() diffusion.PipelineConfig {
+	cfg := diffusion.PipelineConfig{UNet: diffusion.UNetConfig{CondChannels: 1, Base: s.Base},
+		Schedule: s.Schedule, Timesteps: 1000, Pred: s.Pred, Sampler: "ddim", Steps: 50, Clip: true}
+	if s.Cond {
+		cfg.UNet.NumClasses, cfg.Guidance = 10, 3
+	}
+	return cfg
+}
+
+// pipelinePath returns where saveTraining puts the pipeline of checkpoint path:
+// out/diffusion/model.safetensors -> out/diffusion/model-pipeline.safetensors.
+func pipelinePath(path string) string {
+	return strings.TrimSuffix(path, ".safetensors") + "-pipeline.safetensors"
+}
+
 // saveTraining writes the weights, their EMA ("ema.") and the optimizer state
-// ("optim."), atomically.
+// ("optim."), atomically, and beside them the EMA weights alone with the pipeline
+// config (pipelinePath) for diffusion.LoadPipeline and examples/serve.
 func saveTraining(path string, spec modelSpec, step int, vs *nn.VarStore, opt optim.Optimizer, ema *optim.EMA) error {
 	all := vs.StateDict()
 	for k, v := range opt.StateDict() {
@@ -335,7 +360,10 @@ func saveTraining(path string, spec modelSpec, step int, vs *nn.VarStore, opt op
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return nn.SaveFile(path, all, md)
+	if err := nn.SaveFile(path, all, md); err != nil {
+		return err
+	}
+	return diffusion.SavePipeline(pipelinePath(path), vs, ema, spec.pipelineConfig(), map[string]string{"step": md["step"]})
 }
 
 func loadTraining(path string, vs *nn.VarStore, opt optim.Optimizer, ema *optim.EMA) (int, error) {

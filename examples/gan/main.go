@@ -131,11 +131,24 @@ func loadTrainer(path string, rng *rand.Rand) (*gan.Trainer, options, error) {
 	return tr, o, nil
 }
 
+// saveTrainer writes the training checkpoint to path and, beside it, the generator
+// alone with its EMA weights (generatorPath), which gan.LoadGenerator and
+// examples/serve read.
 func saveTrainer(path string, tr *gan.Trainer, o options) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return nn.SaveFile(path, tr.StateDict(), o.metadata())
+	if err := nn.SaveFile(path, tr.StateDict(), o.metadata()); err != nil {
+		return err
+	}
+	md := map[string]string{"loss": o.Loss, "step": strconv.Itoa(tr.StepCount())}
+	return gan.SaveGenerator(generatorPath(path), tr.G.(*gan.Generator), tr.GStore, tr.EMA, md)
+}
+
+// generatorPath returns where saveTrainer puts the generator of checkpoint path:
+// out/gan/gan.safetensors -> out/gan/gan-generator.safetensors.
+func generatorPath(path string) string {
+	return strings.TrimSuffix(path, ".safetensors") + "-generator.safetensors"
 }
 
 // toImages turns generator output (N,1,28,28) in [-1,1] into N images of 784 values
@@ -362,8 +375,8 @@ func train(args []string) error {
 	if err := savePlot(filepath.Join(*out, "training.png"), steps, dl, gl, covSteps, covered, entropy, o.Loss); err != nil {
 		return err
 	}
-	fmt.Printf("trained %d steps (%d images) in %s; checkpoint %s\n", tr.StepCount()-startStep,
-		(tr.StepCount()-startStep)**batch, elapsed.Round(time.Second), *ckpt)
+	fmt.Printf("trained %d steps (%d images) in %s; checkpoint %s, generator %s\n", tr.StepCount()-startStep,
+		(tr.StepCount()-startStep)**batch, elapsed.Round(time.Second), *ckpt, generatorPath(*ckpt))
 	if *evalN > 0 {
 		rep := ev.Evaluate(generate(tr, o, *evalN, rand.New(rand.NewPCG(*seed, 1234))))
 		fmt.Println("evaluation:", rep)

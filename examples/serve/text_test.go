@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/genblocks/genblocks/examples/serve/server"
@@ -42,4 +43,38 @@ func TestTextLoaderServesAGPTCheckpoint(t *testing.T) {
 	})
 	require.ErrorIs(t, err, context.Canceled)
 	require.Less(t, n, 10)
+}
+
+// TestTextLoaderConcurrent serves one loaded GPT to 8 goroutines at once (run with
+// -race): each completion equals the sequential one for the same seed.
+func TestTextLoaderConcurrent(t *testing.T) {
+	tok := transformer.NewCharTokenizer("abcdefgh ")
+	cfg := transformer.GPTConfig{VocabSize: tok.VocabSize(), BlockSize: 16, Layers: 1, Heads: 2, Dim: 8}
+	m := transformer.NewGPT(nn.NewVarStore(rand.New(rand.NewPCG(5, 5))), cfg)
+	path := filepath.Join(t.TempDir(), "gpt.safetensors")
+	require.NoError(t, transformer.SaveGPTCheckpoint(path, m, tok, nil, nil))
+	model, err := loadText(context.Background(), server.Spec{Name: "g", Kind: "text", Path: path})
+	require.NoError(t, err)
+	gen := func(seed uint64) (string, error) {
+		var out strings.Builder
+		_, err := model.Text.Generate(context.Background(), "abc", server.TextParams{MaxTokens: 24, Temperature: 1, Seed: seed},
+			func(s string) error { out.WriteString(s); return nil })
+		return out.String(), err
+	}
+	const workers = 8
+	want := make([]string, workers)
+	for i := range want {
+		want[i], err = gen(uint64(i))
+		require.NoError(t, err)
+	}
+	got, errs := make([]string, workers), make([]error, workers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() { got[i], errs[i] = gen(uint64(i)) })
+	}
+	wg.Wait()
+	for i := range workers {
+		require.NoError(t, errs[i])
+		require.Equal(t, want[i], got[i], "goroutine %d", i)
+	}
 }

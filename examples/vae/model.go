@@ -52,21 +52,27 @@ func build(s spec, rng *rand.Rand) (*net, error) {
 	if s.Latent < 1 {
 		return nil, fmt.Errorf("-latent %d must be at least 1", s.Latent)
 	}
+	if s.Arch != "mlp" && s.Arch != "conv" {
+		return nil, fmt.Errorf("unknown -arch %q (want mlp or conv)", s.Arch)
+	}
+	vs := nn.NewVarStore(rng)
+	m, err := s.config().Build(vs.Root())
+	if err != nil {
+		return nil, err
+	}
+	return &net{Spec: s, Model: m, Store: vs}, nil
+}
+
+// config returns the vae.Config of the model s describes, which vae.SaveModel records.
+func (s spec) config() vae.Config {
 	classes := 0
 	if s.Cond {
 		classes = 10
 	}
-	vs := nn.NewVarStore(rng)
-	var m *vae.Model
-	switch s.Arch {
-	case "mlp":
-		m = vae.NewMLP(vs.Root(), vae.MLPConfig{Latent: s.Latent, Classes: classes})
-	case "conv":
-		m = vae.NewConv(vs.Root(), vae.ConvConfig{Latent: s.Latent, Classes: classes})
-	default:
-		return nil, fmt.Errorf("unknown -arch %q (want mlp or conv)", s.Arch)
+	if s.Arch == "conv" {
+		return vae.Config{Conv: &vae.ConvConfig{Latent: s.Latent, Classes: classes}}
 	}
-	return &net{Spec: s, Model: m, Store: vs}, nil
+	return vae.Config{MLP: &vae.MLPConfig{Latent: s.Latent, Classes: classes}}
 }
 
 // input shapes a batch of flat images (B,784) for the model: (B,1,28,28) for conv.

@@ -211,7 +211,8 @@ func loadAverage() string {
 }
 
 // saveCheckpoint writes the model, the optimizer state (under "optim.") and the step
-// to one safetensors file atomically, with the model spec as metadata.
+// to one safetensors file atomically, with the model spec as metadata, and the model
+// alone beside it (modelPath) for vae.LoadModel and examples/serve.
 func saveCheckpoint(path string, n *net, opt optim.Optimizer, step int) error {
 	all := n.Store.StateDict()
 	for k, v := range opt.StateDict() {
@@ -222,7 +223,16 @@ func saveCheckpoint(path string, n *net, opt optim.Optimizer, step int) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return nn.SaveFile(path, all, md)
+	if err := nn.SaveFile(path, all, md); err != nil {
+		return err
+	}
+	return vae.SaveModel(modelPath(path), n.Store, n.Spec.config(), map[string]string{"step": md["step"]})
+}
+
+// modelPath returns where saveCheckpoint puts the model alone for checkpoint path:
+// out/vae/vae.safetensors -> out/vae/vae-model.safetensors.
+func modelPath(path string) string {
+	return strings.TrimSuffix(path, ".safetensors") + "-model.safetensors"
 }
 
 // loadCheckpoint rebuilds the model a checkpoint describes, loads its weights and, if

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/genblocks/genblocks/examples/internal/mnist"
+	"github.com/genblocks/genblocks/vae"
 	"github.com/stretchr/testify/require"
 )
 
@@ -50,4 +52,11 @@ func TestTrainLowersTestLoss(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(dir, "s"))
 	require.NoError(t, err)
 	require.Len(t, entries, 4) // 000000.png … 000002.png and grid.png
+
+	// The model alone, as examples/serve loads it.
+	s, err := vae.LoadModel(modelPath(f.ckpt))
+	require.NoError(t, err)
+	x, err := s.Sample(context.Background(), 2, nil, rand.New(rand.NewPCG(1, 1)))
+	require.NoError(t, err)
+	require.Equal(t, []int{2, 1, 28, 28}, x.Shape())
 }

@@ -3,9 +3,14 @@
 // server's peak resident memory.
 //
 //	go run ./examples/serve/loadtest -url http://127.0.0.1:8080 -c 1,8,32
+//	go run ./examples/serve/loadtest -spawn "/tmp/serve -model gpt=text:ckpt.safetensors -model gan=gan:g.safetensors" \
+//		-text-model gpt -image-model gan
 //
 // It talks to loopback addresses only, and each level stops after -requests requests
-// or -duration, whichever comes first. 429 answers are counted, not retried.
+// or -duration, whichever comes first. 429 answers are counted, not retried. With
+// -spawn it starts the server itself (adding -addr from -url), waits for /healthz,
+// reads the server's peak RSS from /proc at the end and stops it with SIGTERM.
+// -image-model takes a comma-separated list of models, measured one after the other.
 package main
 
 import (
@@ -21,11 +26,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -56,6 +63,7 @@ func main() {
 	flag.IntVar(&cfg.N, "n", 1, "images per image request")
 	flag.IntVar(&cfg.Steps, "steps", 0, "steps per image request (0: the model's default)")
 	flag.IntVar(&cfg.PID, "pid", 0, "server pid, to read its peak RSS from /proc (default: from /metrics)")
+	spawn := flag.String("spawn", "", "server command line to start (space-separated; -addr is added from -url) and stop at the end")
 	flag.Parse()
 	for f := range strings.SplitSeq(levels, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(f))
@@ -65,10 +73,85 @@ func main() {
 		}
 		cfg.Levels = append(cfg.Levels, c)
 	}
+	if *spawn != "" {
+		stop, err := spawnServer(context.Background(), &cfg, *spawn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if err := run(context.Background(), cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
+}
+
+// spawnServer starts the server command line with -addr taken from cfg.URL, sets
+// cfg.PID, and waits up to two minutes for /healthz (models load first). The returned
+// function stops the server with SIGTERM and waits for it.
+func spawnServer(ctx context.Context, cfg *config, cmdline string) (stop func(), err error) {
+	if err := checkLoopback(cfg.URL); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.URL)
+	args := append(strings.Fields(cmdline), "-addr", u.Host)
+	cmd := exec.Command(args[0], args[1:]...)
+	logs := &startupLog{}
+	cmd.Stdout, cmd.Stderr = io.Discard, logs
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		<-exited
+	}
+	cfg.PID = cmd.Process.Pid
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("server exited before it was ready: %v\n%s", err, logs.String())
+		default:
+		}
+		if getOK(ctx, client, strings.TrimSuffix(cfg.URL, "/")+"/healthz") == nil {
+			logs.ready.Store(true)
+			return stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, errors.New("server not ready after 2 minutes")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// startupLog keeps the first 64 KiB a spawned server logs until it is ready (to show
+// why it failed to start) and drops the per-request logs after.
+type startupLog struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	ready atomic.Bool
+}
+
+func (l *startupLog) Write(p []byte) (int, error) {
+	if !l.ready.Load() {
+		l.mu.Lock()
+		if l.buf.Len() < 64<<10 {
+			l.buf.Write(p)
+		}
+		l.mu.Unlock()
+	}
+	return len(p), nil
+}
+
+func (l *startupLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // checkLoopback refuses any URL whose host is not a loopback address.
@@ -138,10 +221,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				return r.Usage.CompletionTokens
 			}})
 	}
-	if cfg.ImageModel != "" {
-		eps = append(eps, endpoint{"image", "/v1/images", "img/s",
+	for name := range strings.SplitSeq(cfg.ImageModel, ",") {
+		if name == "" {
+			continue
+		}
+		label := "image"
+		if strings.Contains(cfg.ImageModel, ",") {
+			label = name
+		}
+		eps = append(eps, endpoint{label, "/v1/images", "img/s",
 			func(i int) any {
-				m := map[string]any{"model": cfg.ImageModel, "n": cfg.N, "seed": i}
+				m := map[string]any{"model": name, "n": cfg.N, "seed": i}
 				if cfg.Steps > 0 {
 					m["steps"] = cfg.Steps
 				}

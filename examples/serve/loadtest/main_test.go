@@ -59,3 +59,11 @@ func TestRunAgainstDemoServer(t *testing.T) {
 	}
 	assert.Contains(t, lines[5], "peak RSS")
 }
+
+func TestSpawnServerFailsWhenTheServerExits(t *testing.T) {
+	cfg := config{URL: "http://127.0.0.1:1"}
+	_, err := spawnServer(context.Background(), &cfg, "/bin/false")
+	assert.ErrorContains(t, err, "exited before it was ready")
+	_, err = spawnServer(context.Background(), &config{URL: "http://10.0.0.1:80"}, "/bin/true")
+	assert.ErrorContains(t, err, "loopback")
+}
