@@ -91,20 +91,29 @@ func vecCases() []vecCase {
 			func(x, _, _ float64) float64 { return minNormal }}, // e**-x overflows below -88.7
 		{"silu", 1, func(d []float32, in [][]float32) { siluSlice(d, in[0]) },
 			func(x, _, _ float64) float64 { return x * sigmoid64(x) }, 3,
-			func(x, _, _ float64) float64 { return minNormal * math.Abs(x) }},
+			// float32 u carries ~2 ulp, which e**-2u turns into |2u|·2 ulp relative.
+			func(x, _, _ float64) float64 {
+				u2 := 2 * geluK * (x + 0.044715*x*x*x)
+				return minNormal*math.Abs(x) + 4*eps*math.Abs(u2*x*sigmoid64(u2))
+			}},
 		{"tanh", 1, func(d []float32, in [][]float32) { tanhSlice(d, in[0]) },
 			func(x, _, _ float64) float64 { return math.Tanh(x) }, 3, none},
 		{"gelutanh", 1, func(d []float32, in [][]float32) { geluTanhSlice(d, in[0]) },
-			func(x, _, _ float64) float64 { return 0.5 * x * (1 + math.Tanh(geluK*(x+0.044715*x*x*x))) }, 4,
-			func(x, _, _ float64) float64 { return minNormal*math.Abs(x) + 2*eps*math.Abs(x) }},
+			// 0.5x(1+tanh u) = x·σ(2u), which does not cancel for u ≪ 0.
+			func(x, _, _ float64) float64 { return x * sigmoid64(2*geluK*(x+0.044715*x*x*x)) }, 4,
+			// float32 u carries ~2 ulp, which e**-2u turns into |2u|·2 ulp relative.
+			func(x, _, _ float64) float64 {
+				u2 := 2 * geluK * (x + 0.044715*x*x*x)
+				return minNormal*math.Abs(x) + 4*eps*math.Abs(u2*x*sigmoid64(u2))
+			}},
 		{"silugrad", 2, func(d []float32, in [][]float32) { siluGradSlice(d, in[0], in[1]) },
 			func(x, g, _ float64) float64 { s := sigmoid64(x); return g * s * (1 + x*(1-s)) }, 4,
 			func(x, g, _ float64) float64 { return 3 * eps * math.Abs(g) * (1 + math.Abs(x)*0.25) }},
 		{"gelutanhgrad", 2, func(d []float32, in [][]float32) { geluTanhGradSlice(d, in[0], in[1]) },
 			func(x, g, _ float64) float64 {
 				u := geluK * (x + 0.044715*x*x*x)
-				th := math.Tanh(u)
-				return g * (0.5*(1+th) + 0.5*x*(1-th*th)*geluK*(1+3*0.044715*x*x))
+				s, oms := sigmoid64(2*u), sigmoid64(-2*u) // (1±tanh u)/2
+				return g * (s + 2*x*s*oms*geluK*(1+3*0.044715*x*x))
 			}, 4,
 			func(x, g, _ float64) float64 { return 4 * eps * math.Abs(g) * (1 + math.Abs(x)) }},
 		{"bce", 2, func(d []float32, in [][]float32) { BCEWithLogits(d, in[0], in[1]) },
