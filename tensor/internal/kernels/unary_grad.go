@@ -21,17 +21,11 @@ func UnaryGrad(op UnOp, dst, x, y, g []float32, alpha float32) {
 	x, y, g = x[:n], y[:n], g[:n]
 	switch op {
 	case Tanh:
-		for i := range dst {
-			dst[i] = g[i] * (1 - y[i]*y[i])
-		}
+		tanhGradSlice(dst, y, g)
 	case Sigmoid:
-		for i := range dst {
-			dst[i] = g[i] * y[i] * (1 - y[i])
-		}
+		sigmoidGradSlice(dst, y, g)
 	case Exp:
-		for i := range dst {
-			dst[i] = g[i] * y[i]
-		}
+		expGradSlice(dst, y, g)
 	case ReLU:
 		for i := range dst {
 			if x[i] > 0 {

@@ -58,6 +58,31 @@ func geluTanhGradSliceGo(dst, x, g []float32) {
 	}
 }
 
+// tanhGradSliceGo sets dst[i] = g[i]·(1-y[i]²), the tanh gradient from its output y.
+func tanhGradSliceGo(dst, y, g []float32) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	for i, v := range y {
+		dst[i] = g[i] * (1 - v*v)
+	}
+}
+
+// sigmoidGradSliceGo sets dst[i] = g[i]·y[i]·(1-y[i]), the sigmoid gradient from its
+// output y.
+func sigmoidGradSliceGo(dst, y, g []float32) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	for i, v := range y {
+		dst[i] = g[i] * v * (1 - v)
+	}
+}
+
+// expGradSliceGo sets dst[i] = g[i]·y[i], the exp gradient from its output y.
+func expGradSliceGo(dst, y, g []float32) {
+	y, g = y[:len(dst)], g[:len(dst)]
+	for i, v := range y {
+		dst[i] = g[i] * v
+	}
+}
+
 // expSumGo sets dst[i] = Expf(scale·src[i] - m) and returns Σ dst[i] in float64.
 func expSumGo(dst, src []float32, scale, m float32) float64 {
 	var sum float64

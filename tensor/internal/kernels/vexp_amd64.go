@@ -59,6 +59,21 @@ func vbceLogits(dst, x, t []float32)
 //go:noescape
 func vbceLogitsGrad(dst, x, t, g []float32)
 
+// vtanhGrad is tanhGradSliceGo: dst[i] = g[i]·(1-y[i]²) (one FMA).
+//
+//go:noescape
+func vtanhGrad(dst, y, g []float32)
+
+// vsigmoidGrad is sigmoidGradSliceGo: dst[i] = g[i]·y[i]·(1-y[i]).
+//
+//go:noescape
+func vsigmoidGrad(dst, y, g []float32)
+
+// vexpGrad is expGradSliceGo: dst[i] = g[i]·y[i].
+//
+//go:noescape
+func vexpGrad(dst, y, g []float32)
+
 // useVecMath selects the assembly loops; tests switch it off to cover the Go ones.
 var useVecMath = hasAVX2FMA
 
@@ -143,3 +158,27 @@ func bceLogitsGrad(dst, x, t, g []float32) {
 
 // hasVecMath reports whether the assembly loops can run on this CPU.
 func hasVecMath() bool { return hasAVX2FMA }
+
+func tanhGradSlice(dst, y, g []float32) {
+	if useVecMath {
+		vtanhGrad(dst, y[:len(dst)], g[:len(dst)])
+		return
+	}
+	tanhGradSliceGo(dst, y, g)
+}
+
+func sigmoidGradSlice(dst, y, g []float32) {
+	if useVecMath {
+		vsigmoidGrad(dst, y[:len(dst)], g[:len(dst)])
+		return
+	}
+	sigmoidGradSliceGo(dst, y, g)
+}
+
+func expGradSlice(dst, y, g []float32) {
+	if useVecMath {
+		vexpGrad(dst, y[:len(dst)], g[:len(dst)])
+		return
+	}
+	expGradSliceGo(dst, y, g)
+}

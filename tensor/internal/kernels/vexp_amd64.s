@@ -588,3 +588,119 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// Gradients from the forward output y, in Y3, with g in Y4, to Y0.
+// TANHGRADBODY: g·(1-y²).
+#define TANHGRADBODY \
+	VMOVUPS      one<>(SB), Y0; \
+	VFNMADD231PS Y3, Y3, Y0; \
+	VMULPS       Y4, Y0, Y0
+
+// SIGMOIDGRADBODY: g·y·(1-y).
+#define SIGMOIDGRADBODY \
+	VMOVUPS one<>(SB), Y0; \
+	VSUBPS  Y3, Y0, Y0; \
+	VMULPS  Y3, Y4, Y1; \
+	VMULPS  Y1, Y0, Y0
+
+// EXPGRADBODY: g·y.
+#define EXPGRADBODY VMULPS Y3, Y4, Y0
+
+// func vtanhGrad(dst, y, g []float32)
+TEXT ·vtanhGrad(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ y_base+24(FP), SI
+	MOVQ g_base+48(FP), DX
+
+loop:
+	CMPQ    CX, $8
+	JL      tail
+	VMOVUPS (SI), Y3
+	VMOVUPS (DX), Y4
+	TANHGRADBODY
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     loop
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	TAILMASK
+	VMASKMOVPS (SI), Y13, Y3
+	VMASKMOVPS (DX), Y13, Y4
+	TANHGRADBODY
+	VMASKMOVPS Y0, Y13, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func vsigmoidGrad(dst, y, g []float32)
+TEXT ·vsigmoidGrad(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ y_base+24(FP), SI
+	MOVQ g_base+48(FP), DX
+
+loop:
+	CMPQ    CX, $8
+	JL      tail
+	VMOVUPS (SI), Y3
+	VMOVUPS (DX), Y4
+	SIGMOIDGRADBODY
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     loop
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	TAILMASK
+	VMASKMOVPS (SI), Y13, Y3
+	VMASKMOVPS (DX), Y13, Y4
+	SIGMOIDGRADBODY
+	VMASKMOVPS Y0, Y13, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func vexpGrad(dst, y, g []float32)
+TEXT ·vexpGrad(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ y_base+24(FP), SI
+	MOVQ g_base+48(FP), DX
+
+loop:
+	CMPQ    CX, $8
+	JL      tail
+	VMOVUPS (SI), Y3
+	VMOVUPS (DX), Y4
+	EXPGRADBODY
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     loop
+
+tail:
+	TESTQ      CX, CX
+	JZ         done
+	TAILMASK
+	VMASKMOVPS (SI), Y13, Y3
+	VMASKMOVPS (DX), Y13, Y4
+	EXPGRADBODY
+	VMASKMOVPS Y0, Y13, (DI)
+
+done:
+	VZEROUPPER
+	RET

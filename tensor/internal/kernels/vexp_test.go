@@ -75,6 +75,19 @@ type vecCase struct {
 	want func(x, t, g float64) float64
 	ulp  float64
 	abs  func(x, t, g float64) float64
+	// input, if set, maps the random inputs to the values the kernel takes (the
+	// forward output y for the gradients computed from it); want then takes those.
+	input func(x float64) float64
+}
+
+// prepare applies c.input to the first input slice.
+func (c vecCase) prepare(x []float32) {
+	if c.input == nil {
+		return
+	}
+	for i, v := range x {
+		x[i] = float32(c.input(float64(v)))
+	}
 }
 
 func vecCases() []vecCase {
@@ -83,45 +96,50 @@ func vecCases() []vecCase {
 	none := func(x, t, g float64) float64 { return 0 }
 	geluK := sqrt2overPi
 	return []vecCase{
-		{"exp", 1, func(d []float32, in [][]float32) { expSlice(d, in[0]) },
-			func(x, _, _ float64) float64 { return math.Exp(x) }, 1,
-			func(x, _, _ float64) float64 { return 1.5e-45 }}, // subnormal results
-		{"sigmoid", 1, func(d []float32, in [][]float32) { sigmoidSlice(d, in[0]) },
-			func(x, _, _ float64) float64 { return sigmoid64(x) }, 3,
-			func(x, _, _ float64) float64 { return minNormal }}, // e**-x overflows below -88.7
-		{"silu", 1, func(d []float32, in [][]float32) { siluSlice(d, in[0]) },
-			func(x, _, _ float64) float64 { return x * sigmoid64(x) }, 3,
-			// float32 u carries ~2 ulp, which e**-2u turns into |2u|·2 ulp relative.
-			func(x, _, _ float64) float64 {
-				u2 := 2 * geluK * (x + 0.044715*x*x*x)
-				return minNormal*math.Abs(x) + 4*eps*math.Abs(u2*x*sigmoid64(u2))
-			}},
-		{"tanh", 1, func(d []float32, in [][]float32) { tanhSlice(d, in[0]) },
-			func(x, _, _ float64) float64 { return math.Tanh(x) }, 3, none},
-		{"gelutanh", 1, func(d []float32, in [][]float32) { geluTanhSlice(d, in[0]) },
+		{name: "exp", args: 1, run: func(d []float32, in [][]float32) { expSlice(d, in[0]) },
+			want: func(x, _, _ float64) float64 { return math.Exp(x) }, ulp: 1,
+			abs: func(x, _, _ float64) float64 { return 1.5e-45 }}, // subnormal results
+		{name: "sigmoid", args: 1, run: func(d []float32, in [][]float32) { sigmoidSlice(d, in[0]) },
+			want: func(x, _, _ float64) float64 { return sigmoid64(x) }, ulp: 3,
+			abs: func(x, _, _ float64) float64 { return minNormal }}, // e**-x overflows below -88.7
+		{name: "silu", args: 1, run: func(d []float32, in [][]float32) { siluSlice(d, in[0]) },
+			want: func(x, _, _ float64) float64 { return x * sigmoid64(x) }, ulp: 3,
+			abs: func(x, _, _ float64) float64 { return minNormal * math.Abs(x) }},
+		{name: "tanh", args: 1, run: func(d []float32, in [][]float32) { tanhSlice(d, in[0]) },
+			want: func(x, _, _ float64) float64 { return math.Tanh(x) }, ulp: 3, abs: none},
+		{name: "gelutanh", args: 1, run: func(d []float32, in [][]float32) { geluTanhSlice(d, in[0]) },
 			// 0.5x(1+tanh u) = x·σ(2u), which does not cancel for u ≪ 0.
-			func(x, _, _ float64) float64 { return x * sigmoid64(2*geluK*(x+0.044715*x*x*x)) }, 4,
+			want: func(x, _, _ float64) float64 { return x * sigmoid64(2*geluK*(x+0.044715*x*x*x)) }, ulp: 4,
 			// float32 u carries ~2 ulp, which e**-2u turns into |2u|·2 ulp relative.
-			func(x, _, _ float64) float64 {
+			abs: func(x, _, _ float64) float64 {
 				u2 := 2 * geluK * (x + 0.044715*x*x*x)
 				return minNormal*math.Abs(x) + 4*eps*math.Abs(u2*x*sigmoid64(u2))
 			}},
-		{"silugrad", 2, func(d []float32, in [][]float32) { siluGradSlice(d, in[0], in[1]) },
-			func(x, g, _ float64) float64 { s := sigmoid64(x); return g * s * (1 + x*(1-s)) }, 4,
-			func(x, g, _ float64) float64 { return 3 * eps * math.Abs(g) * (1 + math.Abs(x)*0.25) }},
-		{"gelutanhgrad", 2, func(d []float32, in [][]float32) { geluTanhGradSlice(d, in[0], in[1]) },
-			func(x, g, _ float64) float64 {
+		{name: "silugrad", args: 2, run: func(d []float32, in [][]float32) { siluGradSlice(d, in[0], in[1]) },
+			want: func(x, g, _ float64) float64 { s := sigmoid64(x); return g * s * (1 + x*(1-s)) }, ulp: 4,
+			abs: func(x, g, _ float64) float64 { return 3 * eps * math.Abs(g) * (1 + math.Abs(x)*0.25) }},
+		{name: "gelutanhgrad", args: 2, run: func(d []float32, in [][]float32) { geluTanhGradSlice(d, in[0], in[1]) },
+			want: func(x, g, _ float64) float64 {
 				u := geluK * (x + 0.044715*x*x*x)
 				s, oms := sigmoid64(2*u), sigmoid64(-2*u) // (1±tanh u)/2
 				return g * (s + 2*x*s*oms*geluK*(1+3*0.044715*x*x))
-			}, 4,
-			func(x, g, _ float64) float64 { return 4 * eps * math.Abs(g) * (1 + math.Abs(x)) }},
-		{"bce", 2, func(d []float32, in [][]float32) { BCEWithLogits(d, in[0], in[1]) },
-			func(x, t, _ float64) float64 { return math.Max(x, 0) - x*t + math.Log1p(math.Exp(-math.Abs(x))) }, 4,
-			func(x, t, _ float64) float64 { return 2 * eps * (math.Abs(x)*math.Abs(t) + math.Max(x, 0)) }},
-		{"bcegrad", 3, func(d []float32, in [][]float32) { BCEWithLogitsGrad(d, in[0], in[1], in[2]) },
-			func(x, t, g float64) float64 { return g * (sigmoid64(x) - t) }, 3,
-			func(x, t, g float64) float64 { return 2 * eps * math.Abs(g) }},
+			}, ulp: 4,
+			abs: func(x, g, _ float64) float64 { return 4 * eps * math.Abs(g) * (1 + math.Abs(x)) }},
+		{name: "tanhgrad", args: 2, run: func(d []float32, in [][]float32) { tanhGradSlice(d, in[0], in[1]) },
+			want: func(y, g, _ float64) float64 { return g * (1 - y*y) }, ulp: 2,
+			abs: func(y, g, _ float64) float64 { return eps * math.Abs(g) }, input: math.Tanh},
+		{name: "sigmoidgrad", args: 2, run: func(d []float32, in [][]float32) { sigmoidGradSlice(d, in[0], in[1]) },
+			want: func(y, g, _ float64) float64 { return g * y * (1 - y) }, ulp: 2,
+			abs: func(y, g, _ float64) float64 { return eps * math.Abs(g*y) }, input: sigmoid64},
+		{name: "expgrad", args: 2, run: func(d []float32, in [][]float32) { expGradSlice(d, in[0], in[1]) },
+			want: func(y, g, _ float64) float64 { return g * y }, ulp: 1, abs: none,
+			input: func(x float64) float64 { return math.Exp(x / 8) }},
+		{name: "bce", args: 2, run: func(d []float32, in [][]float32) { BCEWithLogits(d, in[0], in[1]) },
+			want: func(x, t, _ float64) float64 { return math.Max(x, 0) - x*t + math.Log1p(math.Exp(-math.Abs(x))) }, ulp: 4,
+			abs: func(x, t, _ float64) float64 { return 2 * eps * (math.Abs(x)*math.Abs(t) + math.Max(x, 0)) }},
+		{name: "bcegrad", args: 3, run: func(d []float32, in [][]float32) { BCEWithLogitsGrad(d, in[0], in[1], in[2]) },
+			want: func(x, t, g float64) float64 { return g * (sigmoid64(x) - t) }, ulp: 3,
+			abs: func(x, t, g float64) float64 { return 2 * eps * math.Abs(g) }},
 	}
 }
 
@@ -152,6 +170,7 @@ func TestVecMathMatchesReference(t *testing.T) {
 						in[a], fulls[a] = guardedSlice(rng, n, true)
 					}
 					vecInputs(rng, in[0])
+					c.prepare(in[0])
 					if c.name == "bce" || c.name == "bcegrad" {
 						for i := range in[1] {
 							in[1][i] = rng.Float32() // targets in [0, 1]
@@ -325,7 +344,10 @@ func BenchmarkVecMath(b *testing.B) {
 		in[1][i] = rng.Float32()
 	}
 	dst := make([]float32, n)
+	x := in[0]
 	for _, c := range vecCases() {
+		in[0] = append([]float32(nil), x...)
+		c.prepare(in[0])
 		for _, vec := range []bool{false, true} {
 			name := map[bool]string{false: "scalar", true: "vector"}[vec]
 			b.Run(c.name+"/"+name, func(b *testing.B) {
