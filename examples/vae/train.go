@@ -39,7 +39,7 @@ func trainCmd(args []string) error {
 	fs.IntVar(&f.Latent, "latent", 20, "latent dimensions")
 	fs.BoolVar(&f.Cond, "cond", false, "conditional VAE: the digit label goes to the encoder and decoder")
 	fs.Float64Var(&f.beta, "beta", 1, "weight of the KL term (β-VAE)")
-	fs.IntVar(&f.warmup, "warmup", 0, "KL warm-up: steps over which the KL weight ramps from 0 to -beta")
+	fs.IntVar(&f.warmup, "warmup", -1, "KL warm-up: steps over which the KL weight ramps from 0 to -beta (default 0 for mlp, 500 for conv)")
 	fs.Float64Var(&f.freeBits, "freebits", 0, "free bits: minimum KL per latent dimension in nats (0: off)")
 	fs.Float64Var(&f.minutes, "minutes", 0, "train for this many minutes of wall time (overrides -epochs)")
 	fs.IntVar(&f.epochs, "epochs", 10, "training epochs (when -minutes is 0)")
@@ -58,6 +58,14 @@ func trainCmd(args []string) error {
 	}
 	if f.ckpt == "" {
 		f.ckpt = filepath.Join(f.out, "vae.safetensors")
+	}
+	if f.warmup < 0 {
+		// At its learning rate of 3e-3 the conv VAE can fall into posterior collapse
+		// (KL ≈ 0) in its first steps; ramping the KL in avoids it.
+		f.warmup = 0
+		if f.Arch == "conv" {
+			f.warmup = 500
+		}
 	}
 	_, err := train(f)
 	return err
