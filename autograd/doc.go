@@ -28,7 +28,11 @@
 // # Custom ops
 //
 // Implement Function (name, forward on tensors, backward on Vars) and call Apply;
-// check it with GradCheck, which compares against central differences.
+// check it with GradCheck, which compares against central differences. The tutorial
+// docs/custom-op.md in the repository
+// (https://github.com/genblocks/genblocks/blob/main/docs/custom-op.md) walks through a
+// PReLU op with its backward rule, first- and second-order gradient checks and
+// training; its code is examples/tutorial/customop.
 //
 // # Errors
 //

@@ -26,6 +26,7 @@ const (
 // LossConfig configures Loss. The zero value is the simple ε-loss with uniform
 // timesteps and no label dropout.
 type LossConfig struct {
+	// Weighting is the per-timestep loss weight; the zero value is WeightNone.
 	Weighting Weighting
 	Gamma     float64 // γ of WeightMinSNR; 0 means 5
 	// Sampler draws the timesteps; nil means uniform.

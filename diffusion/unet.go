@@ -22,7 +22,8 @@ type UNetConfig struct {
 	Groups       int   // GroupNorm groups [8]
 	TimeDim      int   // width of the time (and class) embedding [4·Base]
 	NumClasses   int   // labels 0…NumClasses-1 plus the null label NumClasses; 0 means unconditional
-	Dropout      float32
+	// Dropout is the dropout probability inside each residual block, in training mode [0].
+	Dropout float32
 	// NoMid leaves out the middle block (residual, attention, residual).
 	NoMid bool
 }

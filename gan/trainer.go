@@ -38,7 +38,7 @@ type Batch struct {
 // one discriminator step per generator step, Adam(lr 2e-4, betas (0.5, 0.999)) for
 // both networks, z of size 100, no EMA and the default divergence checks.
 type TrainerConfig struct {
-	Loss Loss
+	Loss Loss // the adversarial objective; the zero value is NonSaturating
 	// ZDim is the latent size; 0 means 100. Unused when Trainer.Input is set.
 	ZDim int
 	// DSteps is the number of discriminator steps per generator step; 0 means 1 (WGAN-GP
@@ -60,7 +60,7 @@ type TrainerConfig struct {
 	// (Sønderby et al. 2016), decayed linearly to 0 over NoiseSteps generator steps
 	// (0 means constant).
 	InstanceNoise float32
-	NoiseSteps    int
+	NoiseSteps    int // generator steps over which InstanceNoise decays; 0 means constant
 	// AdvWeight scales the generator's adversarial loss; 0 means 1. With a content loss
 	// (Trainer.ContentLoss, for super-resolution) it is SRGAN's 1e-3.
 	AdvWeight float32
@@ -147,6 +147,7 @@ type DivergenceError struct {
 	Param string
 }
 
+// Error describes the divergence and suggests remedies.
 func (e *DivergenceError) Error() string {
 	param := ""
 	if e.Param != "" {

@@ -173,7 +173,7 @@ func copyPositions(dst, src *tensor.Tensor, at, t int) {
 // MultiHeadAttentionConfig configures MultiHeadAttention. The zero value has biases
 // and no dropout.
 type MultiHeadAttentionConfig struct {
-	NoBias  bool
+	NoBias  bool    // leave out the biases of the four projections
 	Dropout float32 // on the attention output projection's input, in training mode
 	KVDim   int     // width of the key/value source for cross-attention; 0: same as dim
 }

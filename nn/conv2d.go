@@ -11,10 +11,12 @@ import (
 // default: stride 1, no padding, dilation 1, one group, a bias, Kaiming-uniform (a=√5)
 // weights and U(-1/√fanIn, 1/√fanIn) biases.
 type Conv2dConfig struct {
-	Stride, Padding, Dilation int
-	OutputPadding             int // ConvTranspose2d only
-	Groups                    int
-	NoBias                    bool
+	Stride        int  // step of the kernel in both directions; 0 means 1
+	Padding       int  // zeros added on every side of the input [0]
+	Dilation      int  // spacing between kernel taps; 0 means 1
+	OutputPadding int  // ConvTranspose2d only: extra rows and columns on one side of the output [0]
+	Groups        int  // input and output channels are split into this many groups; 0 means 1
+	NoBias        bool // leave out the bias
 	// SpectralNorm reparameterises the weight with spectral normalisation ("weight_orig").
 	SpectralNorm bool
 	WeightInit   Init // nil: KaimingUniform(√5)

@@ -32,4 +32,16 @@
 // Programmer mistakes (a wrong input shape, a name used twice) panic with a
 // *tensor.Error naming the op and shapes. Anything read from outside (checkpoints)
 // returns an error.
+//
+// # Tutorials
+//
+// Two tutorials in the repository's docs directory build on this package, each with its
+// code compiled and tested under examples/tutorial:
+//
+//   - docs/custom-op.md (https://github.com/genblocks/genblocks/blob/main/docs/custom-op.md):
+//     a layer with its own backward rule (PReLU as an autograd.Function), gradient
+//     checks, training.
+//   - docs/custom-family.md (https://github.com/genblocks/genblocks/blob/main/docs/custom-family.md):
+//     a new model family from the blocks, a RealNVP normalising flow trained by maximum
+//     likelihood and sampled.
 package nn

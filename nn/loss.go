@@ -91,10 +91,10 @@ func bceWithLogits(x, t *autograd.Var) *autograd.Var {
 // PyTorch's default: mean over targets, no label smoothing; negative targets (PyTorch's
 // default ignore_index is -100) are skipped.
 type CrossEntropyConfig struct {
-	Reduction Reduction
+	Reduction Reduction // how per-target losses are combined; the zero value is Mean
 	// Ignore turns on IgnoreIndex: targets equal to it are skipped too (a padding token).
 	Ignore      bool
-	IgnoreIndex int
+	IgnoreIndex int // the target value skipped when Ignore is set
 	// LabelSmoothing mixes the one-hot target with the uniform distribution:
 	// (1-ε)·onehot + ε/C.
 	LabelSmoothing float32

@@ -174,6 +174,7 @@ type StateDictError struct {
 	Mismatched []string // in both with different shapes
 }
 
+// Error lists the missing, unexpected and mismatched keys.
 func (e *StateDictError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {

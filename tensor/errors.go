@@ -17,6 +17,7 @@ type Error struct {
 	Msg string // what was wrong, with the shapes
 }
 
+// Error returns the message in the form "tensor: Op: message".
 func (e *Error) Error() string { return "tensor: " + e.Op + ": " + e.Msg }
 
 // Panicf panics with an *Error for op. Packages built on tensor use it so that every

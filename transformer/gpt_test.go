@@ -65,7 +65,7 @@ func TestLoadGPTNamesAndErrors(t *testing.T) {
 	}
 	cfg, err := InferGPTConfig(bare, 0)
 	require.NoError(t, err)
-	require.Equal(t, 16/64+1, cfg.Heads, "heads default to Dim/64, at least 1")
+	require.Equal(t, 1, cfg.Heads, "heads default to Dim/64 (0 for Dim 16), at least 1")
 	cfg.Heads = 2
 	m, err := LoadGPT(bare, cfg)
 	require.NoError(t, err)

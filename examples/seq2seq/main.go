@@ -25,103 +25,13 @@ import (
 	"time"
 
 	"github.com/genblocks/genblocks/autograd"
+	"github.com/genblocks/genblocks/examples/internal/dates"
 	"github.com/genblocks/genblocks/examples/internal/plot"
 	"github.com/genblocks/genblocks/examples/internal/progress"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/optim"
 	"github.com/genblocks/genblocks/transformer"
 )
-
-// Special target tokens; the ISO characters follow.
-const (
-	pad   = 0
-	start = 1
-	stop  = 2
-)
-
-// isoChars are the characters of the target language after the special tokens.
-const isoChars = "0123456789-"
-
-// srcChars is the source alphabet; id 0 is padding.
-var srcChars = []rune("\x00 ,./-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-var srcID = func() map[rune]int {
-	m := map[rune]int{}
-	for i, r := range srcChars {
-		m[r] = i
-	}
-	return m
-}()
-
-// epoch is the first date; dates span 100 years from it.
-var epoch = time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)
-
-const numDays = 36524 // 1950-01-01 … 2049-12-31
-
-func ordinal(d int) string {
-	switch {
-	case d%10 == 1 && d != 11:
-		return fmt.Sprintf("%dst", d)
-	case d%10 == 2 && d != 12:
-		return fmt.Sprintf("%dnd", d)
-	case d%10 == 3 && d != 13:
-		return fmt.Sprintf("%drd", d)
-	}
-	return fmt.Sprintf("%dth", d)
-}
-
-// formats writes a date the ways people do. Two-digit years mean 1950–2049.
-var formats = []func(t time.Time) string{
-	func(t time.Time) string { return t.Format("Monday, 2 January 2006") },
-	func(t time.Time) string { return t.Format("2 January 2006") },
-	func(t time.Time) string { return t.Format("January 2, 2006") },
-	func(t time.Time) string { return t.Format("Jan 2, 2006") },
-	func(t time.Time) string { return t.Format("2 Jan. 2006") },
-	func(t time.Time) string { return t.Format("1/2/06") },
-	func(t time.Time) string { return t.Format("01/02/2006") },
-	func(t time.Time) string { return t.Format("02.01.2006") },
-	func(t time.Time) string { return t.Format("Mon, Jan 2 2006") },
-	func(t time.Time) string { return t.Format("02-Jan-2006") },
-	func(t time.Time) string { return strings.ToLower(t.Format("January 2 2006")) },
-	func(t time.Time) string { return strings.ToUpper(t.Format("Monday 2 January 2006")) },
-	func(t time.Time) string { return "the " + ordinal(t.Day()) + " of " + t.Format("January, 2006") },
-	func(t time.Time) string { return t.Format("Jan ") + ordinal(t.Day()) + t.Format(", 2006") },
-	func(t time.Time) string { return t.Format("2006/01/02") },
-}
-
-// example returns a random date from the training or held-out days as source and
-// target token ids and the two strings.
-func example(rng *rand.Rand, heldOut bool) (src, tgt []int, human, iso string) {
-	var day int
-	for {
-		day = rng.IntN(numDays)
-		if (day%10 == 0) == heldOut {
-			break
-		}
-	}
-	t := epoch.AddDate(0, 0, day)
-	human = formats[rng.IntN(len(formats))](t)
-	iso = t.Format("2006-01-02")
-	for _, r := range human {
-		src = append(src, srcID[r])
-	}
-	for _, r := range iso {
-		tgt = append(tgt, 3+strings.IndexRune(isoChars, r))
-	}
-	return src, tgt, human, iso
-}
-
-func decodeISO(ids []int) string {
-	var b strings.Builder
-	for _, id := range ids {
-		if id >= 3 && id < 3+len(isoChars) {
-			b.WriteByte(isoChars[id-3])
-		} else {
-			b.WriteByte('?')
-		}
-	}
-	return b.String()
-}
 
 func main() {
 	var (
@@ -153,13 +63,13 @@ func accuracy(m *transformer.Seq2Seq, seed uint64, n int) float64 {
 		var srcs [][]int
 		var want []string
 		for i := 0; i < min(200, n-done); i++ {
-			s, _, _, iso := example(rng, true)
+			s, _, _, iso := dates.Example(rng, true)
 			srcs = append(srcs, s)
 			want = append(want, iso)
 		}
-		got, _ := m.GenerateBatch(context.Background(), srcs, start, transformer.GenerateConfig{MaxNewTokens: 11, StopTokens: []int{stop}})
+		got, _ := m.GenerateBatch(context.Background(), srcs, dates.Start, transformer.GenerateConfig{MaxNewTokens: 11, StopTokens: []int{dates.Stop}})
 		for i := range got {
-			if decodeISO(got[i]) == want[i] {
+			if dates.DecodeISO(got[i]) == want[i] {
 				right++
 			}
 		}
@@ -174,8 +84,7 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 	ckpt := filepath.Join(out, "ckpt.safetensors")
 	rng := rand.New(rand.NewPCG(seed, 0xda7e))
 	vs := nn.NewVarStore(rng)
-	m := transformer.NewSeq2Seq(vs, transformer.Seq2SeqConfig{SrcVocab: len(srcChars), TgtVocab: 3 + len(isoChars), MaxLen: 48,
-		EncoderLayers: layers, DecoderLayers: layers, Heads: 4, Dim: dim, FFDim: 2 * dim})
+	m := dates.NewModel(vs, dim, layers)
 	opt := optim.NewAdam(vs.Params(), optim.AdamConfig{LR: lr})
 	if resume {
 		if err := vs.Load(ckpt); err != nil {
@@ -186,7 +95,7 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 		}
 		fmt.Printf("resumed from %s\n", ckpt)
 	}
-	fmt.Printf("Seq2Seq: %d+%d layers, width %d, %d parameters; %d date formats\n", layers, layers, dim, vs.NumParams(), len(formats))
+	fmt.Printf("Seq2Seq: %d+%d layers, width %d, %d parameters; %d date formats\n", layers, layers, dim, vs.NumParams(), len(dates.Formats))
 	budget := time.Duration(minutes * float64(time.Minute))
 	bar := progress.New(os.Stdout, 0, "examples").PerStep(batch)
 	begin := time.Now()
@@ -196,17 +105,17 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 	for time.Since(begin) < budget {
 		var srcs, tin, tout [][]int
 		for i := 0; i < batch; i++ {
-			s, t, _, _ := example(rng, false)
+			s, t, _, _ := dates.Example(rng, false)
 			srcs = append(srcs, s)
-			tin = append(tin, append([]int{start}, t...))
-			tout = append(tout, append(append([]int{}, t...), stop))
+			tin = append(tin, append([]int{dates.Start}, t...))
+			tout = append(tout, append(append([]int{}, t...), dates.Stop))
 		}
-		src, lens := transformer.PadBatch(srcs, pad)
-		in, _ := transformer.PadBatch(tin, pad)
-		tgt, _ := transformer.PadBatch(tout, pad)
+		src, lens := transformer.PadBatch(srcs, dates.Pad)
+		in, _ := transformer.PadBatch(tin, dates.Pad)
+		tgt, _ := transformer.PadBatch(tout, dates.Pad)
 		opt.SetLR(lr * min(1, float64(step+1)/100))
 		opt.ZeroGrad()
-		loss := transformer.SequenceLoss(m.Forward(autograd.Const(src), autograd.Const(in), lens), tgt, pad, 0.05)
+		loss := transformer.SequenceLoss(m.Forward(autograd.Const(src), autograd.Const(in), lens), tgt, dates.Pad, 0.05)
 		loss.Backward()
 		optim.ClipGradNorm(vs.Params(), 1)
 		opt.Step()
@@ -244,12 +153,12 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 	var heat []int
 	var heatHuman string
 	for i := 0; i < 6; i++ {
-		src, _, human, iso := example(show, true)
-		hyps, err := m.BeamSearch(context.Background(), src, transformer.BeamConfig{Start: start, Stop: stop, Beams: 3, MaxLen: 12})
+		src, _, human, iso := dates.Example(show, true)
+		hyps, err := m.BeamSearch(context.Background(), src, transformer.BeamConfig{Start: dates.Start, Stop: dates.Stop, Beams: 3, MaxLen: 12})
 		if err != nil {
 			return err
 		}
-		got := decodeISO(hyps[0].Tokens)
+		got := dates.DecodeISO(hyps[0].Tokens)
 		mark := "✓"
 		if got != iso {
 			mark = "✗ want " + iso
@@ -259,11 +168,11 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 			heat, heatHuman = src, human
 		}
 	}
-	got, _ := m.Generate(context.Background(), heat, start, transformer.GenerateConfig{MaxNewTokens: 11, StopTokens: []int{stop}})
-	att := m.CrossAttention(heat, append([]int{start}, got...), -1) // (T,S)
-	rows := make([][]float32, att.Size(0)-1)                        // the rows that predicted the output characters
+	got, _ := m.Generate(context.Background(), heat, dates.Start, transformer.GenerateConfig{MaxNewTokens: 11, StopTokens: []int{dates.Stop}})
+	att := m.CrossAttention(heat, append([]int{dates.Start}, got...), -1) // (T,S)
+	rows := make([][]float32, att.Size(0)-1)                              // the rows that predicted the output characters
 	rowLabels := make([]string, len(rows))
-	out2 := decodeISO(got)
+	out2 := dates.DecodeISO(got)
 	for i := range rows {
 		rows[i] = att.Data()[i*att.Size(1) : (i+1)*att.Size(1)]
 		rowLabels[i] = string(out2[i])

@@ -19,4 +19,9 @@
 //
 // The clock can be replaced (Clock) so that output is deterministic in tests. A
 // Reporter is safe for use by several goroutines.
+//
+// # Errors
+//
+// Progress output is best effort: write errors on w are ignored, since a broken log
+// must not stop training. PerStep panics when its count is not positive.
 package progress

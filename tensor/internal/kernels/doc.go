@@ -3,5 +3,24 @@
 // loop of the library goes through here so that faster implementations (SIMD assembly,
 // parallel splits) can replace a reference loop without touching callers.
 //
-// The functions do no shape checking: callers pass slices of the right length.
+// # Overview
+//
+// Each assembly kernel has a Go stub whose doc comment is the reference loop, the .s
+// file beside it, and a pure-Go twin of the same loop behind
+// //go:build !amd64 || purego; Sgemm picks the AVX2/FMA micro-kernel at run time when
+// the CPU has it. Work large enough to split runs on a fixed pool of Threads goroutines
+// (SetThreads, ParallelRange); the calling goroutine waits for it.
+//
+// # Shapes
+//
+// Arguments are flat row-major slices plus lengths and strides, BLAS style: Sgemm takes
+// m, n, k and leading dimensions; the strided ops take the stride of each operand (0
+// broadcasts a single value).
+//
+// # Errors
+//
+// The functions do no shape checking beyond what protects memory: callers in package
+// tensor validate shapes first and pass slices of the right length. Sgemm panics, before
+// any work starts, when its dimensions and strides do not fit its slices; a slice too
+// short for any other kernel panics with Go's index-out-of-range error.
 package kernels

@@ -51,17 +51,24 @@ func Im2col(col, img []float32, g ConvGeom) {
 						continue
 					}
 					src := plane[ih*g.W : (ih+1)*g.W]
-					clear(row[:lo])
-					if g.SW == 1 {
+					if lo > 0 {
+						clear(row[:lo])
+					}
+					switch g.SW {
+					case 1:
 						copy(row[lo:hi], src[lo+off:hi+off])
-					} else {
+					case 2:
+						gather2(row[lo:hi], src[lo*2+off:])
+					default:
 						iw := lo*g.SW + off
 						for ow := lo; ow < hi; ow++ {
 							row[ow] = src[iw]
 							iw += g.SW
 						}
 					}
-					clear(row[hi:])
+					if hi < g.OW {
+						clear(row[hi:])
+					}
 				}
 			}
 		}
@@ -106,6 +113,8 @@ func Col2im(img, col []float32, g ConvGeom) {
 						for i, v := range row[lo:hi] {
 							d[i] += v
 						}
+					} else if g.SW == 2 {
+						scatterAdd2(dst[lo*2+off:], row[lo:hi])
 					} else {
 						iw := lo*g.SW + off
 						for ow := lo; ow < hi; ow++ {
@@ -137,4 +146,43 @@ func validRange(off, stride, size, n int) (lo, hi int) {
 		hi = lo
 	}
 	return lo, hi
+}
+
+// gather2 sets dst[i] = src[2*i].
+func gather2(dst, src []float32) {
+	n := len(dst)
+	if n == 0 {
+		return
+	}
+	src = src[:2*n-1]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		s := src[2*i : 2*i+7]
+		d := dst[i : i+4]
+		d[0], d[1], d[2], d[3] = s[0], s[2], s[4], s[6]
+	}
+	for ; i < n; i++ {
+		dst[i] = src[2*i]
+	}
+}
+
+// scatterAdd2 adds src[i] to dst[2*i].
+func scatterAdd2(dst, src []float32) {
+	n := len(src)
+	if n == 0 {
+		return
+	}
+	dst = dst[:2*n-1]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d := dst[2*i : 2*i+7]
+		s := src[i : i+4]
+		d[0] += s[0]
+		d[2] += s[1]
+		d[4] += s[2]
+		d[6] += s[3]
+	}
+	for ; i < n; i++ {
+		dst[2*i] += src[i]
+	}
 }

@@ -56,9 +56,7 @@ func packB16Go(dst, src []float32, ldb, kc int) {
 	for p := range kc {
 		d := dst[p*gemmNR:][:gemmNR:gemmNR]
 		s := src[p*ldb:][:gemmNR:gemmNR]
-		for j, v := range s {
-			d[j] = v
-		}
+		copy(d, s)
 	}
 }
 
