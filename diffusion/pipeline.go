@@ -22,14 +22,14 @@ const (
 // the network's shape, the schedule and parameterisation it was trained with, and the
 // sampling defaults. Zero fields take the defaults in brackets.
 type PipelineConfig struct {
-	UNet      UNetConfig
-	Schedule  string  // noise schedule: linear, cosine or sigmoid [linear]
-	Timesteps int     // T [1000]
-	Pred      string  // network output: eps, x0 or v [eps]
-	Sampler   string  // default sampler: ddpm, ddim or dpm [ddim]
-	Steps     int     // default sampler steps [50]
-	Guidance  float64 // default classifier-free guidance scale of a conditional model; ≤ 1: none
-	Clip      bool    // clamp x̂₀ to [-1,1] at every step
+	UNet      UNetConfig // the network
+	Schedule  string     // noise schedule: linear, cosine or sigmoid [linear]
+	Timesteps int        // T [1000]
+	Pred      string     // network output: eps, x0 or v [eps]
+	Sampler   string     // default sampler: ddpm, ddim or dpm [ddim]
+	Steps     int        // default sampler steps [50]
+	Guidance  float64    // default classifier-free guidance scale of a conditional model; ≤ 1: none
+	Clip      bool       // clamp x̂₀ to [-1,1] at every step
 }
 
 func (c PipelineConfig) withDefaults() PipelineConfig {

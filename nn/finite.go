@@ -15,6 +15,7 @@ type NonFiniteError struct {
 	Value float32 // the NaN or ±Inf
 }
 
+// Error names the step-independent facts: the parameter, value or gradient, and where.
 func (e *NonFiniteError) Error() string {
 	what := "value"
 	if e.Grad {

@@ -22,11 +22,11 @@ const (
 // exactly one of MLP and Conv is set (their Likelihood fields are ignored; Likelihood
 // and Sigma here choose it).
 type Config struct {
-	MLP  *MLPConfig  `json:",omitempty"`
-	Conv *ConvConfig `json:",omitempty"`
+	MLP  *MLPConfig  `json:",omitempty"` // an MLP VAE (NewMLP), or nil
+	Conv *ConvConfig `json:",omitempty"` // a convolutional VAE (NewConv), or nil
 	// Likelihood is "bernoulli" (or empty) or "gaussian" (fixed σ = Sigma).
 	Likelihood string  `json:",omitempty"`
-	Sigma      float64 `json:",omitempty"`
+	Sigma      float64 `json:",omitempty"` // the fixed standard deviation of a Gaussian likelihood
 	// ImageShape is (C,H,W) of the flat inputs of an MLP VAE, for showing samples as
 	// images; nil means (1,√Input,√Input). A convolutional VAE's images are
 	// (InChannels,Size,Size).

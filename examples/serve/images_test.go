@@ -115,12 +115,12 @@ func decodeImages(t *testing.T, body []byte) []image.Image {
 
 func TestFamilyImageModelsOverHTTP(t *testing.T) {
 	ts := familyServer(t, nil)
-	resp, body, err := postJSON(t, context.Background(), ts.URL+"/v1/models", "")
+	resp, _, err := postJSON(t, context.Background(), ts.URL+"/v1/models", "")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 	r, err := http.Get(ts.URL + "/v1/models")
 	require.NoError(t, err)
-	body, _ = io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body)
 	r.Body.Close()
 	var list struct{ Models []server.ModelInfo }
 	require.NoError(t, json.Unmarshal(body, &list), string(body))

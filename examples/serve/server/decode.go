@@ -73,6 +73,7 @@ type FieldError struct {
 	Status  int // HTTP status; 0 means 400
 }
 
+// Error returns the message, prefixed by the field when there is one.
 func (e *FieldError) Error() string {
 	if e.Field == "" {
 		return e.Message

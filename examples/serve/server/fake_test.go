@@ -92,7 +92,8 @@ func (f *fakeImage) Sample(ctx context.Context, p ImageParams) ([]image.Image, e
 	}
 	if f.Panic {
 		var m map[string]int
-		m["boom"]++ // a runtime error, as a buggy model would raise
+		//lint:ignore SA5000 a deliberate runtime error, as a buggy model would raise
+		m["boom"]++
 	}
 	for range max(p.Steps, 1) {
 		select {

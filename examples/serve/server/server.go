@@ -198,6 +198,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error returns "panic: " and the recovered value.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // safely runs f, turning a panic into a *PanicError.
