@@ -1,10 +1,6 @@
 package tensor
 
-import (
-	"math"
-
-	"github.com/genblocks/genblocks/tensor/internal/kernels"
-)
+import "github.com/genblocks/genblocks/tensor/internal/kernels"
 
 // BCEWithLogits returns the elementwise binary cross-entropy of logits x against
 // targets t, max(x,0) - x·t + log(1+e^-|x|), computed stably in one pass. It panics if
@@ -15,14 +11,7 @@ func BCEWithLogits(x, t *Tensor) *Tensor {
 	}
 	out := New(x.shape...)
 	parallel(len(out.data), grainExp, func(lo, hi int) {
-		xs, ts, ys := x.data[lo:hi], t.data[lo:hi], out.data[lo:hi]
-		for i, v := range xs {
-			a := v
-			if a < 0 {
-				a = -a
-			}
-			ys[i] = max(v, 0) - v*ts[i] + float32(math.Log1p(float64(kernels.Expf(-a))))
-		}
+		kernels.BCEWithLogits(out.data[lo:hi], x.data[lo:hi], t.data[lo:hi])
 	})
 	return out
 }
@@ -35,10 +24,7 @@ func BCEWithLogitsGrad(x, t, g *Tensor) *Tensor {
 	}
 	out := New(x.shape...)
 	parallel(len(out.data), grainExp, func(lo, hi int) {
-		xs, ts, gs, ys := x.data[lo:hi], t.data[lo:hi], g.data[lo:hi], out.data[lo:hi]
-		for i, v := range xs {
-			ys[i] = gs[i] * (1/(1+kernels.Expf(-v)) - ts[i])
-		}
+		kernels.BCEWithLogitsGrad(out.data[lo:hi], x.data[lo:hi], t.data[lo:hi], g.data[lo:hi])
 	})
 	return out
 }

@@ -74,11 +74,52 @@ func geluTanhf(x float32) float32 {
 	return x * sigmoidf(2*u)
 }
 
+// sigmoidPairf returns σ(x) and 1-σ(x), both with small relative error: 1-σ(x) is
+// e**-x·σ(x), not a difference that cancels for large x (it is 1 where e**-x
+// overflows and σ(x) is 0).
+func sigmoidPairf(x float32) (s, oms float32) {
+	e := Expf(-x)
+	s = 1 / (1 + e)
+	oms = e * s
+	if !(oms <= 1) {
+		oms = 1
+	}
+	return s, oms
+}
+
 // geluTanhGradf returns the derivative of geluTanhf at x.
 func geluTanhGradf(x float32) float32 {
 	x2 := x * x
 	u := sqrt2overPi * (x + 0.044715*x2*x)
-	s := sigmoidf(2 * u) // (1+t)/2
+	s, oms := sigmoidPairf(2 * u) // (1+t)/2, (1-t)/2
 	// 0.5(1+t) + 0.5x(1-t²)u' with 1-t² = 4s(1-s).
-	return s + 2*x*s*(1-s)*sqrt2overPi*(1+3*0.044715*x2)
+	return s + 2*x*s*oms*sqrt2overPi*(1+3*0.044715*x2)
+}
+
+// Cephes' logf polynomial: log(1+f) = f - f²/2 + f³·P(f) for f in [√½-1, √2-1].
+var logP = [...]float32{
+	7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+	1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+}
+
+// log1pf returns log(1+x) in float32 for x in [0, 1] (NaN for NaN), within 2 ulp:
+// Cephes' logf polynomial on f = x (below √2-1) or f = (x-1)/2, which is exact, plus
+// ln 2 (above). It has no data-dependent branches beyond that choice.
+func log1pf(x float32) float32 {
+	f, k := x, float32(0)
+	if !(x < math.Sqrt2-1) {
+		f, k = x*0.5-0.5, 1
+	}
+	z := f * f
+	p := logP[0]
+	for _, c := range logP[1:] {
+		p = p*f + c
+	}
+	y := p*f*z + ln2Lo*k - 0.5*z
+	return f + y + ln2Hi*k
+}
+
+// absf returns |x|.
+func absf(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
 }

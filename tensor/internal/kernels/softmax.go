@@ -37,13 +37,16 @@ func SoftmaxStrided(dst, src []float32, n, s int, log bool) {
 }
 
 // softmaxRow is SoftmaxStrided for a contiguous row whose maximum m is known: the
-// exponentials are written to dst once and then scaled.
+// exponentials are written to dst once (to a stack block for log-softmax, as dst may
+// be src) and then scaled.
 func softmaxRow(dst, src []float32, m float32, log bool) {
 	src = src[:len(dst)]
-	var sum float64
 	if log {
-		for _, v := range src {
-			sum += float64(Expf(v - m))
+		var buf [expBlock]float32
+		var sum float64
+		for lo := 0; lo < len(src); lo += expBlock {
+			blk := src[lo:min(lo+expBlock, len(src))]
+			sum += expSum(buf[:len(blk)], blk, 1, m)
 		}
 		ls := float32(math.Log(sum))
 		for k, v := range src {
@@ -51,16 +54,14 @@ func softmaxRow(dst, src []float32, m float32, log bool) {
 		}
 		return
 	}
-	for k, v := range src {
-		e := Expf(v - m)
-		dst[k] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
+	inv := float32(1 / expSum(dst, src, 1, m))
 	for k := range dst {
 		dst[k] *= inv
 	}
 }
+
+// expBlock is the length of the stack buffers that hold exponentials between passes.
+const expBlock = 256
 
 // ScaledSoftmaxRow writes to dst the softmax of scale·src[k] over the first valid
 // entries of the row and 0 over the rest (a causal attention row); with valid = 0 it
@@ -87,13 +88,7 @@ func ScaledSoftmaxRow(dst, src []float32, scale float32, valid int) {
 	if math.IsInf(float64(m), 0) {
 		m = 0
 	}
-	var sum float64
-	for k, v := range src {
-		e := Expf(v*scale - m)
-		dst[k] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
+	inv := float32(1 / expSum(dst[:valid], src, scale, m))
 	for k := range src {
 		dst[k] *= inv
 	}
@@ -137,13 +132,7 @@ func AttendRow(out, q, k, v []float32, ld, n int, scale float32, scores []float3
 	if math.IsInf(float64(m), 0) {
 		m = 0
 	}
-	var sum float64
-	for j, s := range scores {
-		e := Expf(s - m)
-		scores[j] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
+	inv := float32(1 / expSum(scores, scores, 1, m))
 	dv := len(out)
 	for j, p := range scores {
 		Axpy(p*inv, v[j*ld:][:dv], out)

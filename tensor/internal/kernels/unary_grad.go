@@ -21,17 +21,11 @@ func UnaryGrad(op UnOp, dst, x, y, g []float32, alpha float32) {
 	x, y, g = x[:n], y[:n], g[:n]
 	switch op {
 	case Tanh:
-		for i := range dst {
-			dst[i] = g[i] * (1 - y[i]*y[i])
-		}
+		tanhGradSlice(dst, y, g)
 	case Sigmoid:
-		for i := range dst {
-			dst[i] = g[i] * y[i] * (1 - y[i])
-		}
+		sigmoidGradSlice(dst, y, g)
 	case Exp:
-		for i := range dst {
-			dst[i] = g[i] * y[i]
-		}
+		expGradSlice(dst, y, g)
 	case ReLU:
 		for i := range dst {
 			if x[i] > 0 {
@@ -65,14 +59,9 @@ func UnaryGrad(op UnOp, dst, x, y, g []float32, alpha float32) {
 			dst[i] = g[i] * float32(cdf+v*pdf)
 		}
 	case GELUTanh:
-		for i := range dst {
-			dst[i] = g[i] * geluTanhGradf(x[i])
-		}
+		geluTanhGradSlice(dst, x, g)
 	case SiLU:
-		for i := range dst {
-			s := sigmoidf(x[i])
-			dst[i] = g[i] * s * (1 + x[i]*(1-s))
-		}
+		siluGradSlice(dst, x, g)
 	case Softplus:
 		for i := range dst {
 			dst[i] = g[i] * Sigmoid.Apply(x[i]*alpha, 0)
@@ -90,6 +79,17 @@ func SoftmaxGrad(dst, y, g []float32, n, s int, log bool) {
 	if log {
 		for k := 0; k < n; k++ {
 			sum += float64(g[k*s])
+		}
+		if s == 1 {
+			var buf [expBlock]float32
+			for lo := 0; lo < n; lo += expBlock {
+				e := buf[:min(expBlock, n-lo)]
+				expSlice(e, y[lo:])
+				for k, v := range e {
+					dst[lo+k] = g[lo+k] - v*float32(sum)
+				}
+			}
+			return
 		}
 		for k := 0; k < n; k++ {
 			dst[k*s] = g[k*s] - Expf(y[k*s])*float32(sum)
