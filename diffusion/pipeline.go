@@ -88,29 +88,13 @@ func SavePipeline(path string, vs *nn.VarStore, ema *optim.EMA, cfg PipelineConf
 // file and, for weights that do not fit the config, every mismatched key
 // (*nn.StateDictError).
 func LoadPipeline(path string) (*Pipeline, error) {
-	st, err := nn.LoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("diffusion: %w", err)
-	}
-	p, err := PipelineFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, path)
-	}
-	return p, nil
+	return nn.LoadCheckpoint(nil, path, "diffusion", PipelineFrom)
 }
 
 // LoadPipelineFS is LoadPipeline reading file name from fsys, for example a checkpoint
 // embedded with go:embed.
 func LoadPipelineFS(fsys fs.FS, name string) (*Pipeline, error) {
-	st, err := nn.LoadFS(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("diffusion: %w", err)
-	}
-	p, err := PipelineFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, name)
-	}
-	return p, nil
+	return nn.LoadCheckpoint(fsys, name, "diffusion", PipelineFrom)
 }
 
 // PipelineFrom builds a Pipeline from a parsed checkpoint, for example

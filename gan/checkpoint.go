@@ -58,29 +58,13 @@ func SaveGenerator(path string, g *Generator, gs *nn.VarStore, ema *optim.EMA, m
 // returns a ready Sampler. Errors name the file and, for weights that do not fit the
 // config, every mismatched key (*nn.StateDictError).
 func LoadGenerator(path string) (*Sampler, error) {
-	st, err := nn.LoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("gan: %w", err)
-	}
-	s, err := GeneratorFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, path)
-	}
-	return s, nil
+	return nn.LoadCheckpoint(nil, path, "gan", GeneratorFrom)
 }
 
 // LoadGeneratorFS is LoadGenerator reading file name from fsys, for example a
 // checkpoint embedded with go:embed.
 func LoadGeneratorFS(fsys fs.FS, name string) (*Sampler, error) {
-	st, err := nn.LoadFS(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("gan: %w", err)
-	}
-	s, err := GeneratorFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, name)
-	}
-	return s, nil
+	return nn.LoadCheckpoint(fsys, name, "gan", GeneratorFrom)
 }
 
 // GeneratorFrom builds a Sampler from a parsed generator checkpoint, for example

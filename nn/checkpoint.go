@@ -150,3 +150,26 @@ func (vs *VarStore) LoadFrom(st *Safetensors, strict bool) error {
 	}
 	return vs.LoadStateDict(st.Tensors, strict)
 }
+
+// LoadCheckpoint reads the safetensors file name — from fsys, or from the file system
+// when fsys is nil — and builds a model from it with from: the common body of the
+// families' one-call loaders (gan.LoadGenerator, vae.LoadModel, …). Errors start with
+// pkg and name the file.
+func LoadCheckpoint[T any](fsys fs.FS, name, pkg string, from func(*Safetensors) (T, error)) (T, error) {
+	var st *Safetensors
+	var err error
+	if fsys == nil {
+		st, err = LoadFile(name)
+	} else {
+		st, err = LoadFS(fsys, name)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", pkg, err)
+	}
+	m, err := from(st)
+	if err != nil {
+		return m, fmt.Errorf("%w (%s)", err, name)
+	}
+	return m, nil
+}

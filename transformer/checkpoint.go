@@ -76,29 +76,13 @@ func LoadTextModel(path string) (*TextModel, error) {
 		}
 		return &TextModel{GPT: m, Tokenizer: tok}, nil
 	}
-	st, err := nn.LoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("transformer: %w", err)
-	}
-	tm, err := TextModelFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, path)
-	}
-	return tm, nil
+	return nn.LoadCheckpoint(nil, path, "transformer", TextModelFrom)
 }
 
 // LoadTextModelFS loads a checkpoint written by SaveGPTCheckpoint from file name of
 // fsys, for example one embedded with go:embed. Errors name the file.
 func LoadTextModelFS(fsys fs.FS, name string) (*TextModel, error) {
-	st, err := nn.LoadFS(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("transformer: %w", err)
-	}
-	tm, err := TextModelFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, name)
-	}
-	return tm, nil
+	return nn.LoadCheckpoint(fsys, name, "transformer", TextModelFrom)
 }
 
 // TextModelFrom builds a text model from a parsed checkpoint written by

@@ -96,29 +96,13 @@ func SaveModel(path string, vs *nn.VarStore, cfg Config, meta map[string]string)
 // Errors name the file and, for weights that do not fit the config, every mismatched
 // key (*nn.StateDictError).
 func LoadModel(path string) (*Sampler, error) {
-	st, err := nn.LoadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("vae: %w", err)
-	}
-	s, err := ModelFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, path)
-	}
-	return s, nil
+	return nn.LoadCheckpoint(nil, path, "vae", ModelFrom)
 }
 
 // LoadModelFS is LoadModel reading file name from fsys, for example a checkpoint
 // embedded with go:embed.
 func LoadModelFS(fsys fs.FS, name string) (*Sampler, error) {
-	st, err := nn.LoadFS(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("vae: %w", err)
-	}
-	s, err := ModelFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%w (%s)", err, name)
-	}
-	return s, nil
+	return nn.LoadCheckpoint(fsys, name, "vae", ModelFrom)
 }
 
 // ModelFrom builds a Sampler from a parsed checkpoint, for example nn.ParseSafetensors

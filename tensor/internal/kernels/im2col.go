@@ -43,6 +43,10 @@ func Im2col(col, img []float32, g ConvGeom) {
 				// Output columns whose input column is inside [0, W).
 				off := kj*g.DW - g.PW
 				lo, hi := validRange(off, g.SW, g.W, g.OW)
+				if g.SW == 1 {
+					im2colRows1(dst, plane, g, ki, off, lo, hi)
+					continue
+				}
 				for oh := 0; oh < g.OH; oh++ {
 					row := dst[oh*g.OW : (oh+1)*g.OW]
 					ih := oh*g.SH - g.PH + ki*g.DH
@@ -54,12 +58,9 @@ func Im2col(col, img []float32, g ConvGeom) {
 					if lo > 0 {
 						clear(row[:lo])
 					}
-					switch g.SW {
-					case 1:
-						copy(row[lo:hi], src[lo+off:hi+off])
-					case 2:
+					if g.SW == 2 {
 						gather2(row[lo:hi], src[lo*2+off:])
-					default:
+					} else {
 						iw := lo*g.SW + off
 						for ow := lo; ow < hi; ow++ {
 							row[ow] = src[iw]
@@ -71,6 +72,29 @@ func Im2col(col, img []float32, g ConvGeom) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// im2colRows1 writes the OH×OW block of one column-matrix row (c, ki, kj) for a
+// stride-1 convolution: output column ow reads input column ow+off, valid for ow in
+// [lo, hi).
+func im2colRows1(dst, plane []float32, g ConvGeom, ki, off, lo, hi int) {
+	ow := g.OW
+	for oh := 0; oh < g.OH; oh++ {
+		row := dst[oh*ow : (oh+1)*ow]
+		ih := oh*g.SH - g.PH + ki*g.DH
+		if ih < 0 || ih >= g.H || lo >= hi {
+			clear(row)
+			continue
+		}
+		for i := range row[:lo] {
+			row[i] = 0
+		}
+		src := plane[ih*g.W+lo+off : ih*g.W+hi+off]
+		copy(row[lo:hi], src)
+		for i := range row[hi:] {
+			row[hi+i] = 0
 		}
 	}
 }
