@@ -30,6 +30,7 @@ import (
 	"github.com/genblocks/genblocks/examples/internal/mnist"
 	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/examples/internal/progress"
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/optim"
 	"github.com/genblocks/genblocks/tensor"
@@ -38,6 +39,7 @@ import (
 // options are the flags every subcommand shares.
 type options struct {
 	data, out, ckpt          string
+	defaultCkpt              bool // -ckpt was not given
 	seed                     uint64
 	schedule, pred, sampler  string
 	cond                     bool
@@ -84,6 +86,7 @@ func main() {
 	fl.IntVar(&o.evalN, "eval-n", 1000, "train: samples for the evaluation at the end")
 	_ = fl.Parse(args)
 	if o.ckpt == "" {
+		o.defaultCkpt = true
 		o.ckpt = filepath.Join(o.out, "model.safetensors")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -400,6 +403,9 @@ func loadTraining(path string, vs *nn.VarStore, opt optim.Optimizer, ema *optim.
 
 func sample(ctx context.Context, o options) error {
 	l, err := load(o.ckpt)
+	if errors.Is(err, fs.ErrNotExist) && o.defaultCkpt {
+		return samplePretrained(ctx, o)
+	}
 	if err != nil {
 		return err
 	}
@@ -462,4 +468,27 @@ func evaluateModel(ctx context.Context, o options, l *loaded, name string, s dif
 		}
 	}
 	return report(name, toUnit(x), per, want)
+}
+
+// samplePretrained is sample with the pipeline embedded in examples/pretrained.
+func samplePretrained(ctx context.Context, o options) error {
+	fmt.Printf("no checkpoint at %s: sampling the diffusion model embedded in examples/pretrained\n", o.ckpt)
+	p, err := pretrained.Diffusion()
+	if err != nil {
+		return err
+	}
+	cfg := diffusion.GenerateConfig{Sampler: o.sampler, Steps: o.steps, Guidance: o.guidance}
+	if p.Config.UNet.NumClasses > 0 {
+		for i := range o.n {
+			cfg.Labels = append(cfg.Labels, i%10)
+		}
+	}
+	rng := rand.New(rand.NewPCG(o.seed, 0x5a))
+	start := time.Now()
+	x, err := p.Generate(ctx, o.n, cfg, rng) // (n,1,28,28) in [-1,1]
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%d samples in %.1fs (%.3fs per image)\n", o.n, time.Since(start).Seconds(), time.Since(start).Seconds()/float64(o.n))
+	return mnisteval.WriteSamples(o.out, pretrained.Images(x, -1, 1))
 }

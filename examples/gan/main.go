@@ -16,6 +16,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 	"github.com/genblocks/genblocks/examples/internal/plot"
 	"github.com/genblocks/genblocks/examples/internal/progress"
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/gan"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/tensor"
@@ -407,11 +409,25 @@ func sample(args []string) error {
 	seed := fl.Uint64("seed", 1, "random seed")
 	fl.Parse(args)
 	rng := rand.New(rand.NewPCG(*seed, 0x7361))
+	var images [][]float32
 	tr, o, err := loadTrainer(*ckpt, rng)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !flagSet(fl, "ckpt"):
+		fmt.Printf("no checkpoint at %s: sampling the DCGAN embedded in examples/pretrained\n", *ckpt)
+		g, err := pretrained.GAN()
+		if err != nil {
+			return err
+		}
+		x, err := g.Sample(context.Background(), *n, nil, rng) // (n,1,28,28) in [-1,1]
+		if err != nil {
+			return err
+		}
+		images = pretrained.Images(x, -1, 1)
+	case err != nil:
 		return err
+	default:
+		images = generate(tr, o, *n, rng)
 	}
-	images := generate(tr, o, *n, rng)
 	if err := mnisteval.WriteSamples(*out, images); err != nil {
 		return err
 	}
@@ -445,4 +461,11 @@ func evaluate(args []string) error {
 	}
 	fmt.Println(ev.Evaluate(images))
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

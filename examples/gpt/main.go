@@ -30,6 +30,7 @@ import (
 	"github.com/genblocks/genblocks/autograd"
 	"github.com/genblocks/genblocks/examples/internal/plot"
 	"github.com/genblocks/genblocks/examples/internal/progress"
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/optim"
 	"github.com/genblocks/genblocks/tensor"
@@ -118,6 +119,14 @@ func run(o options) error {
 		st, err := nn.LoadFile(ckpt)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
+				if o.sampleOnly {
+					fmt.Printf("no checkpoint at %s: sampling the GPT embedded in examples/pretrained\n", ckpt)
+					tm, err := pretrained.Text()
+					if err != nil {
+						return err
+					}
+					return sample(o, tm.GPT, tm.Tokenizer.(*transformer.CharTokenizer))
+				}
 				return fmt.Errorf("no checkpoint at %s: train first", ckpt)
 			}
 			return err

@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,7 +142,7 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 	}
 	bar.Done()
 	trained := time.Since(begin)
-	if err := vs.Save(ckpt, map[string]string{"format": "genblocks-seq2seq"}); err != nil {
+	if err := vs.Save(ckpt, map[string]string{"format": "genblocks-seq2seq", "dim": strconv.Itoa(dim), "layers": strconv.Itoa(layers)}); err != nil {
 		return err
 	}
 	acc = accuracy(m, seed, 1000)

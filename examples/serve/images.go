@@ -18,7 +18,7 @@ import (
 // loadGAN loads a generator written by gan.SaveGenerator (examples/gan writes
 // gan-generator.safetensors beside its checkpoint).
 func loadGAN(ctx context.Context, spec server.Spec) (*server.Model, error) {
-	s, err := gan.LoadGenerator(spec.Path)
+	s, err := open(spec, gan.LoadGenerator, gan.LoadGeneratorFS)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func loadGAN(ctx context.Context, spec server.Spec) (*server.Model, error) {
 // loadVAE loads a VAE written by vae.SaveModel (examples/vae writes
 // vae-model.safetensors beside its checkpoint).
 func loadVAE(ctx context.Context, spec server.Spec) (*server.Model, error) {
-	s, err := vae.LoadModel(spec.Path)
+	s, err := open(spec, vae.LoadModel, vae.LoadModelFS)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func loadVAE(ctx context.Context, spec server.Spec) (*server.Model, error) {
 // writes model-pipeline.safetensors beside its checkpoint). The option sampler=ddpm,
 // ddim or dpm overrides the checkpoint's default sampler.
 func loadDiffusion(ctx context.Context, spec server.Spec) (*server.Model, error) {
-	p, err := diffusion.LoadPipeline(spec.Path)
+	p, err := open(spec, diffusion.LoadPipeline, diffusion.LoadPipelineFS)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"io/fs"
+	"strings"
+
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/examples/serve/demo"
 	"github.com/genblocks/genblocks/examples/serve/server"
 )
@@ -15,6 +19,10 @@ import (
 //   - vae:       vae.LoadModel -> oneShot (decoded means), ctx checked per batch of 32.
 //   - diffusion: diffusion.LoadPipeline -> diffusionImages, ctx checked at every step;
 //     Model.DefaultSteps and Model.Guidance come from the checkpoint's PipelineConfig.
+//   - dates:     examples/seq2seq's checkpoint -> a text model whose prompt is a date
+//     and whose output is that date in ISO 8601 (one request at a time).
+//
+// A path "pretrained:NAME" names a checkpoint embedded in examples/pretrained.
 //
 // A conditional model asked for no class draws the classes in turn. Options after '?'
 // in the flag (name=kind:path?key=value) reach the loader as spec.Options, for settings
@@ -26,4 +34,24 @@ var loaders = server.Loaders{
 	"gan":        loadGAN,
 	"vae":        loadVAE,
 	"diffusion":  loadDiffusion,
+	"dates":      loadDates,
+}
+
+// defaultSpecs are the models served when no -model flag is given: the checkpoints
+// embedded in examples/pretrained.
+var defaultSpecs = []server.Spec{
+	{Name: "gpt", Kind: "text", Path: "pretrained:gpt-shakespeare"},
+	{Name: "dates", Kind: "dates", Path: "pretrained:seq2seq-dates"},
+	{Name: "gan", Kind: "gan", Path: "pretrained:dcgan-mnist"},
+	{Name: "vae", Kind: "vae", Path: "pretrained:vae-mnist"},
+	{Name: "diffusion", Kind: "diffusion", Path: "pretrained:diffusion-mnist"},
+}
+
+// open loads spec's checkpoint with load, or, for a path "pretrained:NAME", the
+// checkpoint models/NAME.safetensors embedded in examples/pretrained with loadFS.
+func open[T any](spec server.Spec, load func(string) (T, error), loadFS func(fs.FS, string) (T, error)) (T, error) {
+	if name, ok := strings.CutPrefix(spec.Path, "pretrained:"); ok {
+		return loadFS(pretrained.FS(), "models/"+name+".safetensors")
+	}
+	return load(spec.Path)
 }

@@ -27,7 +27,7 @@ import (
 func main() {
 	var specs []server.Spec
 	flag.Func("model", "model to serve, name=kind:path[?key=value&...] (repeatable); kinds: "+strings.Join(loaders.Kinds(), ", ")+
-		"\n(default: chars=demo-text: and blobs=demo-image:)", func(s string) error {
+		"\n(default: the pretrained models embedded in examples/pretrained, as gpt=text:pretrained:gpt-shakespeare and so on)", func(s string) error {
 		spec, err := server.ParseSpec(s)
 		if err == nil {
 			specs = append(specs, spec)
@@ -59,7 +59,7 @@ func main() {
 	}
 	log := slog.New(h)
 	if len(specs) == 0 {
-		specs = []server.Spec{{Name: "chars", Kind: "demo-text"}, {Name: "blobs", Kind: "demo-image"}}
+		specs = defaultSpecs
 	}
 	lim := server.Limits{
 		MaxBodyBytes: *maxBody, MaxTokens: *maxTokens, MaxImages: *maxImages, MaxSteps: *maxSteps,

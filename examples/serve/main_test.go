@@ -10,7 +10,7 @@ import (
 )
 
 func TestLoaderTable(t *testing.T) {
-	assert.Equal(t, []string{"demo-image", "demo-text", "diffusion", "gan", "text", "vae"}, loaders.Kinds())
+	assert.Equal(t, []string{"dates", "demo-image", "demo-text", "diffusion", "gan", "text", "vae"}, loaders.Kinds())
 	spec, err := server.ParseSpec("m=text:ckpt.safetensors")
 	require.NoError(t, err)
 	_, err = loaders.Load(context.Background(), []server.Spec{spec})

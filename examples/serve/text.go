@@ -14,7 +14,7 @@ import (
 // loadText loads a GPT checkpoint written by examples/gpt, or a HuggingFace GPT-2
 // directory, with transformer.LoadTextModel.
 func loadText(ctx context.Context, spec server.Spec) (*server.Model, error) {
-	tm, err := transformer.LoadTextModel(spec.Path)
+	tm, err := open(spec, transformer.LoadTextModel, transformer.LoadTextModelFS)
 	if err != nil {
 		return nil, err
 	}

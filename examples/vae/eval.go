@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	iofs "io/fs"
 	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/genblocks/genblocks/examples/internal/mnist"
 	"github.com/genblocks/genblocks/examples/internal/mnisteval"
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/tensor"
 	"github.com/genblocks/genblocks/vae"
 )
@@ -195,14 +199,35 @@ func sampleCmd(args []string) error {
 		return fmt.Errorf("-n %d must be positive", *count)
 	}
 	rng := rand.New(rand.NewPCG(*seed, 3))
+	var imgs [][]float32
 	n, _, err := loadCheckpoint(*ckpt, rng, nil)
-	if err != nil {
+	switch {
+	case errors.Is(err, iofs.ErrNotExist) && !flagSet(fs, "ckpt"):
+		fmt.Printf("no checkpoint at %s: sampling the VAE embedded in examples/pretrained\n", *ckpt)
+		v, err := pretrained.VAE()
+		if err != nil {
+			return err
+		}
+		x, err := v.Sample(context.Background(), *count, nil, rng) // (n,1,28,28) in [0,1]
+		if err != nil {
+			return err
+		}
+		imgs = pretrained.Images(x, 0, 1)
+	case err != nil:
 		return err
+	default:
+		imgs = priorSamples(n, *count, rng)
 	}
-	imgs := priorSamples(n, *count, rng)
 	if err := mnisteval.WriteSamples(*out, imgs); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %d samples and grid.png to %s\n", len(imgs), *out)
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
