@@ -4,6 +4,7 @@
 //
 //	go run ./examples/seq2seq                 # train for up to 5 minutes, evaluate, show attention
 //	go run ./examples/seq2seq -resume -minutes 2
+//	go run ./examples/seq2seq -translate "the 4th of July, 1976"   # no training: the embedded model
 //
 // The data are generated deterministically from -seed: dates from 1950 to 2049 in
 // random formats. Every tenth day is held out of training; the exact-match accuracy of
@@ -29,6 +30,7 @@ import (
 	"github.com/genblocks/genblocks/examples/internal/dates"
 	"github.com/genblocks/genblocks/examples/internal/plot"
 	"github.com/genblocks/genblocks/examples/internal/progress"
+	"github.com/genblocks/genblocks/examples/pretrained"
 	"github.com/genblocks/genblocks/nn"
 	"github.com/genblocks/genblocks/optim"
 	"github.com/genblocks/genblocks/transformer"
@@ -45,8 +47,16 @@ func main() {
 		seed    = flag.Uint64("seed", 1, "random seed")
 		out     = flag.String("out", "out/seq2seq", "output directory")
 		resume  = flag.Bool("resume", false, "continue from -out/ckpt.safetensors")
+		trans   = flag.String("translate", "", "translate this date with -out/ckpt.safetensors (or the embedded pretrained model when there is none) instead of training")
 	)
 	flag.Parse()
+	if *trans != "" {
+		if err := translate(*out, *trans); err != nil {
+			fmt.Fprintln(os.Stderr, "seq2seq:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*minutes, *target, *batch, *lr, *dim, *layers, *seed, *out, *resume); err != nil {
 		fmt.Fprintln(os.Stderr, "seq2seq:", err)
 		os.Exit(1)
@@ -187,5 +197,29 @@ func run(minutes, target float64, batch int, lr float64, dim, layers int, seed u
 		return err
 	}
 	fmt.Printf("cross-attention for %q written to %s\n", heatHuman, png)
+	return nil
+}
+
+// translate writes one date in ISO 8601 with the checkpoint in out, or with the model
+// embedded in examples/pretrained when out holds none.
+func translate(out, human string) error {
+	ckpt := filepath.Join(out, "ckpt.safetensors")
+	var t *pretrained.Translator
+	st, err := nn.LoadFile(ckpt)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Printf("no checkpoint at %s: using the model embedded in examples/pretrained\n", ckpt)
+		t, err = pretrained.Dates()
+	case err == nil:
+		t, err = pretrained.TranslatorFrom(st)
+	}
+	if err != nil {
+		return err
+	}
+	iso, err := t.Translate(context.Background(), human)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%q -> %s\n", human, iso)
 	return nil
 }
