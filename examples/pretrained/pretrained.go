@@ -54,15 +54,7 @@ type Translator struct {
 
 // Dates returns the date translator trained by examples/seq2seq.
 func Dates() (*Translator, error) {
-	b, err := fs.ReadFile(files, DatesFile)
-	if err != nil {
-		return nil, err
-	}
-	st, err := nn.ParseSafetensors(b)
-	if err != nil {
-		return nil, fmt.Errorf("pretrained: %s: %w", DatesFile, err)
-	}
-	return TranslatorFrom(st)
+	return nn.LoadCheckpoint(files, DatesFile, "pretrained", TranslatorFrom)
 }
 
 // TranslatorFrom builds a Translator from a checkpoint written by examples/seq2seq (its

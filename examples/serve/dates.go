@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -17,23 +16,12 @@ import (
 // loadDates loads the date translator of examples/seq2seq (its ckpt.safetensors, or
 // pretrained:seq2seq-dates).
 func loadDates(ctx context.Context, spec server.Spec) (*server.Model, error) {
-	var b []byte
-	var err error
-	if name, ok := strings.CutPrefix(spec.Path, "pretrained:"); ok {
-		b, err = fs.ReadFile(pretrained.FS(), "models/"+name+".safetensors")
-	} else {
-		b, err = os.ReadFile(spec.Path)
+	load := func(fsys fs.FS, name string) (*pretrained.Translator, error) {
+		return nn.LoadCheckpoint(fsys, name, "dates", pretrained.TranslatorFrom)
 	}
+	t, err := open(spec, func(path string) (*pretrained.Translator, error) { return load(nil, path) }, load)
 	if err != nil {
 		return nil, err
-	}
-	st, err := nn.ParseSafetensors(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.Path, err)
-	}
-	t, err := pretrained.TranslatorFrom(st)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", spec.Path, err)
 	}
 	return &server.Model{
 		Description: fmt.Sprintf("Seq2Seq Transformer: a date as people write it -> ISO 8601, %d parameters (%s)",

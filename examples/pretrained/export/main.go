@@ -15,7 +15,6 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"io/fs"
 	"log"
 	"os"
 	"path/filepath"
@@ -93,13 +92,7 @@ func check(name string, b []byte) error {
 	case pretrained.DiffusionFile:
 		_, err = diffusion.LoadPipelineFS(fsys, name)
 	case pretrained.DatesFile:
-		var data []byte
-		if data, err = fs.ReadFile(fsys, name); err == nil {
-			var st *nn.Safetensors
-			if st, err = nn.ParseSafetensors(data); err == nil {
-				_, err = pretrained.TranslatorFrom(st)
-			}
-		}
+		_, err = nn.LoadCheckpoint(fsys, name, "pretrained", pretrained.TranslatorFrom)
 	}
 	return err
 }
