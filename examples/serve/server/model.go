@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"net/url"
@@ -130,9 +129,6 @@ type Loader func(ctx context.Context, spec Spec) (*Model, error)
 
 // Loaders maps a model kind to its loader.
 type Loaders map[string]Loader
-
-// ErrNotWired is returned by loader stubs for families not yet connected to the server.
-var ErrNotWired = errors.New("model family not wired into the server yet")
 
 // Load loads every spec, checking that names are unique and that each loader returns a
 // usable model.

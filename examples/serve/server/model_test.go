@@ -14,12 +14,13 @@ import (
 )
 
 func TestLoadersLoad(t *testing.T) {
+	errBroken := errors.New("model family not wired into the server yet")
 	l := Loaders{
 		"text": func(ctx context.Context, s Spec) (*Model, error) { return &Model{Text: &fakeText{}}, nil },
 		"both": func(ctx context.Context, s Spec) (*Model, error) {
 			return &Model{Text: &fakeText{}, Image: &fakeImage{}}, nil
 		},
-		"stub": func(ctx context.Context, s Spec) (*Model, error) { return nil, ErrNotWired },
+		"stub": func(ctx context.Context, s Spec) (*Model, error) { return nil, errBroken },
 	}
 	ms, err := l.Load(context.Background(), []Spec{{Name: "a", Kind: "text"}, {Name: "b", Kind: "text"}})
 	require.NoError(t, err)
@@ -38,7 +39,7 @@ func TestLoadersLoad(t *testing.T) {
 		require.ErrorContains(t, err, tc.err)
 	}
 	_, err = l.Load(context.Background(), []Spec{{Name: "a", Kind: "stub"}})
-	assert.True(t, errors.Is(err, ErrNotWired))
+	assert.True(t, errors.Is(err, errBroken))
 }
 
 func TestSampleLogits(t *testing.T) {
