@@ -110,6 +110,12 @@ func (p *convPlan) forward(y, x, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
+	if !direct {
+		if ic := newImplicitConv(g); ic != nil {
+			p.implicit(ic, y, x, w, p.coutg)
+			return
+		}
+	}
 	narrow := p.narrow()
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col, yt []float32
@@ -136,6 +142,27 @@ func (p *convPlan) forward(y, x, w []float32) {
 				}
 				gemm(false, false, p.coutg, L, K, 1, wg, K, c, L, 0, yi, L)
 			}
+		}
+	})
+}
+
+// implicit runs the implicit convolution ic over every group of every image: x holds
+// the groups' inputs (ic.g.C channels each) and y their outputs (cout channels each),
+// with w (groups, cout, ic.g.ColRows()).
+func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32, cout int) {
+	g := ic.g
+	inSz, outSz, wSz := g.C*g.H*g.W, cout*g.OH*g.OW, cout*g.ColRows()
+	p.samples(func(lo, hi int, gemm sgemmFunc) {
+		threads := 1
+		if hi-lo == p.n {
+			threads = kernels.Threads()
+		}
+		xp, yext := getScratch(ic.padLen()), getScratch(cout*ic.extLen())
+		defer putScratch(xp)
+		defer putScratch(yext)
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			gr := i % p.groups
+			ic.run(y[i*outSz:(i+1)*outSz], x[i*inSz:(i+1)*inSz], w[gr*wSz:(gr+1)*wSz], cout, *xp, *yext, threads)
 		}
 	})
 }
@@ -200,6 +227,12 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	K, L := g.ColRows(), g.ColCols()
 	inSz := g.C * g.H * g.W
 	direct := p.direct()
+	if !direct {
+		if ic := p.transposedImplicit(); ic != nil {
+			p.implicit(ic, dx, gy, p.flipWeight(w), g.C)
+			return
+		}
+	}
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
 		var col []float32
 		if !direct {

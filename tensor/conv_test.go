@@ -125,6 +125,8 @@ var convCases = []convCase{
 	{[]int{1, 2, 5, 9}, []int{3, 2, 2, 4}, Conv2dConfig{Stride: [2]int{1, 3}, Padding: [2]int{0, 2}}},
 	{[]int{1, 3, 4, 4}, []int{2, 3, 4, 4}, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}}, // DCGAN-style
 	{[]int{3, 2, 3, 3}, []int{2, 2, 3, 3}, Conv2dConfig{Padding: [2]int{3, 3}}},                       // padding > kernel/2
+	{[]int{2, 4, 9, 8}, []int{4, 2, 3, 2}, Conv2dConfig{Padding: [2]int{2, 1}, Dilation: [2]int{2, 1}, Groups: 2}},
+	{[]int{1, 3, 6, 7}, []int{2, 3, 2, 3}, Conv2dConfig{Padding: [2]int{0, 3}}}, // backward padding below zero on one axis
 	// Enough work per sample for the batch to be split over the worker pool, with
 	// narrow (transposed products) and wide output channels.
 	{[]int{4, 16, 16, 16}, []int{32, 16, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}}},
@@ -198,6 +200,8 @@ var convTCases = []convTCase{
 	{[]int{2, 2, 5, 3}, []int{2, 3, 3, 2}, ConvTranspose2dConfig{Stride: [2]int{3, 2}, Padding: [2]int{2, 0}, OutputPadding: [2]int{2, 1}, Dilation: [2]int{2, 1}}},
 	{[]int{1, 6, 4, 4}, []int{6, 1, 3, 3}, ConvTranspose2dConfig{Stride: [2]int{2, 1}, Dilation: [2]int{1, 2}, Groups: 6}},
 	{[]int{2, 3, 4, 4}, []int{3, 5, 1, 1}, ConvTranspose2dConfig{}}, // 1×1 fast path
+	{[]int{2, 4, 5, 6}, []int{4, 3, 3, 3}, ConvTranspose2dConfig{Padding: [2]int{1, 1}, Groups: 2}},
+	{[]int{1, 2, 5, 5}, []int{2, 3, 3, 2}, ConvTranspose2dConfig{Padding: [2]int{2, 0}, Dilation: [2]int{1, 2}}},
 }
 
 func (c convTCase) String() string {

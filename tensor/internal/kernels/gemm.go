@@ -35,19 +35,64 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 // sgemm checks the arguments and multiplies on up to threads goroutines.
 func sgemm(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, len(b), ldb, len(c), ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(beta, c, m, n, ldc)
-		return
-	}
 	g := gemmProblem{
 		transA: transA, transB: transB,
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, b: b, c: c,
 		lda: lda, ldb: ldb, ldc: ldc,
+	}
+	g.solve(threads)
+}
+
+// SgemmOffsetB is Sgemm with B given by where each of its stored rows starts instead of
+// a row stride: row r of B is b[boff[r]:] (r < k without transB, where it is row r of
+// op(B); r < n with transB, where it is column r of op(B)). The rows may overlap, so
+// op(B) can be a set of windows into one buffer: an implicit im2col matrix. threads
+// caps the goroutines; 0 means Threads().
+//
+// SgemmOffsetB panics, before any work starts, as Sgemm does, or if boff has the wrong
+// length or a row runs outside b.
+func SgemmOffsetB(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, boff []int, beta float32, c []float32, ldc int) {
+	if threads <= 0 {
+		threads = Threads()
+	}
+	// Check A and C as Sgemm does, with B as a dense matrix of the right size.
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, rows*cols, cols, len(c), ldc)
+	if m > 0 && n > 0 && k > 0 && alpha != 0 {
+		if len(boff) != rows {
+			panic(fmt.Sprintf("kernels: SgemmOffsetB: %d row offsets for %d rows of B", len(boff), rows))
+		}
+		for r, o := range boff {
+			if o < 0 || o+cols > len(b) {
+				panic(fmt.Sprintf("kernels: SgemmOffsetB: row %d of B at %d..%d outside len(b)=%d", r, o, o+cols, len(b)))
+			}
+		}
+	}
+	g := gemmProblem{
+		transA: transA, transB: transB,
+		m: m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, b: b, c: c,
+		lda: lda, ldc: ldc,
+		boff: boff,
+	}
+	g.solve(threads)
+}
+
+// solve computes the checked product g on up to threads goroutines.
+func (g *gemmProblem) solve(threads int) {
+	m, n, k := g.m, g.n, g.k
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || g.alpha == 0 {
+		scaleRows(g.beta, g.c, m, n, g.ldc)
+		return
 	}
 	if m*n*k <= gemmSmallWork || m <= gemmDirectMaxM {
 		g.small()

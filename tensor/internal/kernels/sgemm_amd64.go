@@ -24,6 +24,14 @@ func sgemmKernel6x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, a
 //go:noescape
 func sgemmPackB16(dst, src *float32, ldb, kc int)
 
+// sgemmPackB16Off copies 16 values from each of kc rows starting at src[off[p]]
+// contiguously into dst:
+//
+//	for p < kc, j < 16: dst[p*16+j] = src[off[p]+j]
+//
+//go:noescape
+func sgemmPackB16Off(dst, src *float32, off *int, kc int)
+
 // sgemmPackA6 interleaves 6 rows of kc values, row stride lda, into dst:
 //
 //	for p < kc, r < 6: dst[p*6+r] = src[r*lda+p]
@@ -51,6 +59,17 @@ func packB16(dst, src []float32, ldb, kc int) {
 		return
 	}
 	packB16Go(dst, src, ldb, kc)
+}
+
+// packB16Off is sgemmPackB16Off or its Go twin. The caller has checked that every
+// row lies inside src.
+func packB16Off(dst, src []float32, off []int, kc int) {
+	if useAsm {
+		_, _ = dst[kc*gemmNR-1], off[kc-1]
+		sgemmPackB16Off(&dst[0], &src[0], &off[0], kc)
+		return
+	}
+	packB16OffGo(dst, src, off, kc)
 }
 
 // packA6 is sgemmPackA6 or its Go twin.

@@ -203,3 +203,23 @@ packa:
 	DECQ CX
 	JNZ  packa
 	RET
+
+// func sgemmPackB16Off(dst, src *float32, off *int, kc int)
+TEXT ·sgemmPackB16Off(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ off+16(FP), BX
+	MOVQ kc+24(FP), CX
+
+packboff:
+	MOVQ    (BX), AX
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $8, BX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     packboff
+	VZEROUPPER
+	RET

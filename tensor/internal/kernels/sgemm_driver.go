@@ -41,6 +41,16 @@ type gemmProblem struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	boff           []int // when set, B's stored row r starts at b[boff[r]] (ldb unused)
+}
+
+// bRow returns where B's stored row r starts in b: row p of op(B) without transB,
+// column p with it.
+func (g *gemmProblem) bRow(r int) int {
+	if g.boff != nil {
+		return g.boff[r]
+	}
+	return r * g.ldb
 }
 
 // gemmBuf is one goroutine's packing space, reused through gemmBufPool.
@@ -193,12 +203,14 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 		d := dst[jr*kcb : (jr+gemmNR)*kcb]
 		j := jc + jr
 		switch {
-		case !g.transB && nr == gemmNR:
+		case !g.transB && nr == gemmNR && g.boff == nil:
 			packB16(d, b[pc*ldb+j:], ldb, kcb)
+		case !g.transB && nr == gemmNR:
+			packB16Off(d, b[j:], g.boff[pc:pc+kcb], kcb)
 		case !g.transB:
 			for p := range kcb {
 				q := d[p*gemmNR:][:gemmNR]
-				copy(q, b[(pc+p)*ldb+j:][:nr])
+				copy(q, b[g.bRow(pc+p)+j:][:nr])
 				clear(q[nr:])
 			}
 		default:
@@ -207,7 +219,7 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 				clear(d)
 			}
 			for col := range nr {
-				src := b[(j+col)*ldb+pc:][:kcb]
+				src := b[g.bRow(j+col)+pc:][:kcb]
 				for p, v := range src {
 					d[p*gemmNR+col] = v
 				}
@@ -220,14 +232,14 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 func (g *gemmProblem) small() {
 	m, n, k := g.m, g.n, g.k
 	a, b, c := g.a, g.b, g.c
-	lda, ldb, ldc := g.lda, g.ldb, g.ldc
+	lda, ldc := g.lda, g.ldc
 	scaleRows(g.beta, c, m, n, ldc)
 	for i := range m {
 		crow := c[i*ldc:][:n]
 		if !g.transB {
 			for p := range k {
 				s := g.alpha * g.atA(i, p)
-				brow := b[p*ldb:][:n]
+				brow := b[g.bRow(p):][:n]
 				for j, v := range brow {
 					crow[j] += s * v
 				}
@@ -235,7 +247,7 @@ func (g *gemmProblem) small() {
 			continue
 		}
 		for j := range n {
-			bcol := b[j*ldb:][:k]
+			bcol := b[g.bRow(j):][:k]
 			var s float32
 			if g.transA {
 				for p, v := range bcol {

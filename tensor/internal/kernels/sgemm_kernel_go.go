@@ -60,6 +60,15 @@ func packB16Go(dst, src []float32, ldb, kc int) {
 	}
 }
 
+// packB16OffGo is the Go twin of sgemmPackB16Off:
+//
+//	for p < kc, j < 16: dst[p*16+j] = src[off[p]+j]
+func packB16OffGo(dst, src []float32, off []int, kc int) {
+	for p, o := range off[:kc] {
+		*(*[gemmNR]float32)(dst[p*gemmNR:]) = *(*[gemmNR]float32)(src[o:])
+	}
+}
+
 // packA6Go is the Go twin of sgemmPackA6:
 //
 //	for p < kc, r < 6: dst[p*6+r] = src[r*lda+p]

@@ -12,4 +12,6 @@ func kernel6x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alph
 
 func packB16(dst, src []float32, ldb, kc int) { packB16Go(dst, src, ldb, kc) }
 
+func packB16Off(dst, src []float32, off []int, kc int) { packB16OffGo(dst, src, off, kc) }
+
 func packA6(dst, src []float32, lda, kc int) { packA6Go(dst, src, lda, kc) }

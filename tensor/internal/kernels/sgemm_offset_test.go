@@ -1,0 +1,85 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSgemmOffsetBMatchesRef checks SgemmOffsetB, with B's rows as overlapping windows
+// into one buffer, against SgemmRef on a dense copy of the same B, in every kernel and
+// blocking mode.
+func TestSgemmOffsetBMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, mode := range sgemmModes() {
+		t.Run(mode.name, func(t *testing.T) {
+			defer withMode(mode)()
+			for ci, tc := range sgemmCases() {
+				for _, transB := range []bool{false, true} {
+					transA := ci%2 == 1
+					sc := sgemmScalars[ci%len(sgemmScalars)]
+					checkSgemmOffsetCase(t, rng, transA, transB, tc.m, tc.n, tc.k, sc.alpha, sc.beta)
+				}
+			}
+		})
+	}
+}
+
+func checkSgemmOffsetCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32) {
+	t.Helper()
+	name := fmt.Sprintf("transA=%v transB=%v m=%d n=%d k=%d alpha=%v beta=%v", transA, transB, m, n, k, alpha, beta)
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	// The windows overlap: row r starts anywhere in a buffer only a little longer than
+	// one row per three rows.
+	buf := make([]float32, cols+rows/3+5)
+	for i := range buf {
+		buf[i] = float32(rng.NormFloat64())
+	}
+	boff := make([]int, rows)
+	dense := make([]float32, rows*cols)
+	for r := range boff {
+		boff[r] = rng.IntN(len(buf) - cols + 1)
+		copy(dense[r*cols:], buf[boff[r]:boff[r]+cols])
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	a := newGuarded(rng, ar, ac, ac+1)
+	c := newGuarded(rng, m, n, n+2)
+	want := make([]float32, len(c.buf))
+	copy(want, c.buf)
+	if beta == 0 {
+		c.fillNaN()
+	}
+	SgemmOffsetB(0, transA, transB, m, n, k, alpha, a.view(), a.ld, buf, boff, beta, c.view(), c.ld)
+	SgemmRef(transA, transB, m, n, k, alpha, a.view(), a.ld, dense, cols, beta, want[guardLen:guardLen+c.size], c.ld)
+	c.checkGuards(t, name+": c")
+	tol := 2e-6 * float64(k+1) * float64(abs32(alpha)+abs32(beta)+1)
+	for i := range m {
+		for j := range n {
+			idx := guardLen + i*c.ld + j
+			got, exp := c.buf[idx], want[idx]
+			if math.IsNaN(float64(got)) || math.Abs(float64(got-exp)) > tol {
+				t.Fatalf("%s: c[%d][%d] = %v, want %v (tol %g)", name, i, j, got, exp, tol)
+			}
+		}
+	}
+}
+
+func TestSgemmOffsetBPanics(t *testing.T) {
+	a, c := make([]float32, 6), make([]float32, 6)
+	b := make([]float32, 10)
+	require.PanicsWithValue(t, "kernels: SgemmOffsetB: 1 row offsets for 3 rows of B", func() {
+		SgemmOffsetB(1, false, false, 2, 3, 3, 1, a, 3, b, []int{0}, 0, c, 3)
+	})
+	require.PanicsWithValue(t, "kernels: SgemmOffsetB: row 2 of B at 8..11 outside len(b)=10", func() {
+		SgemmOffsetB(1, false, false, 2, 3, 3, 1, a, 3, b, []int{0, 1, 8}, 0, c, 3)
+	})
+}
