@@ -54,18 +54,9 @@ type convPlan struct {
 	out    []int
 }
 
-// columns returns the column matrix of one group of one image: the image itself when
-// direct, otherwise its im2col written into col.
-func (p *convPlan) columns(col, img []float32, direct bool) []float32 {
-	if direct {
-		return img
-	}
-	kernels.Im2col(col, img, p.geo)
-	return col
-}
-
 // direct reports whether the column matrix of an image is the image itself (1×1
-// kernel, stride 1, no padding), so im2col can be skipped.
+// kernel, stride 1, no padding), so the convolution is one plain product per image;
+// every other convolution is an implicit GEMM (conv_implicit.go).
 func (p *convPlan) direct() bool {
 	g := p.geo
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1 && g.PH == 0 && g.PW == 0 && g.OH == g.H && g.OW == g.W
@@ -107,69 +98,106 @@ func planConv(op string, xShape, wShape []int, c Conv2dConfig) *convPlan {
 // forward computes y = conv(x, w) without bias into y, which is overwritten.
 func (p *convPlan) forward(y, x, w []float32) {
 	g := p.geo
-	K, L := g.ColRows(), g.ColCols()
-	inSz := g.C * g.H * g.W
-	direct := p.direct()
-	if !direct {
-		if ic := newImplicitConv(g); ic != nil {
-			p.implicit(ic, y, x, w, p.coutg)
-			return
-		}
+	if !p.direct() {
+		p.implicit(newImplicitConv(g), y, x, w)
+		return
 	}
+	K, L := g.C, g.ColCols()
 	narrow := p.narrow()
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
-		var col, yt []float32
-		if !direct {
-			buf := getScratch(K * L)
-			defer putScratch(buf)
-			col = *buf
-		}
+		var yt []float32
 		if narrow {
 			buf := getScratch(L * p.coutg)
 			defer putScratch(buf)
 			yt = *buf
 		}
-		for n := lo; n < hi; n++ {
-			for gr := 0; gr < p.groups; gr++ {
-				i := n*p.groups + gr
-				c := p.columns(col, x[i*inSz:(i+1)*inSz], direct)
-				wg, yi := w[gr*p.coutg*K:], y[i*p.coutg*L:(i+1)*p.coutg*L]
-				if narrow {
-					// yᵀ (L,coutg) = colᵀ·wᵀ: the column matrix is read in place, not packed.
-					gemm(true, true, L, p.coutg, K, 1, c, L, wg, K, 0, yt, p.coutg)
-					transposeInto(yi, yt, L, p.coutg, false)
-					continue
-				}
-				gemm(false, false, p.coutg, L, K, 1, wg, K, c, L, 0, yi, L)
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			img := x[i*K*L : (i+1)*K*L] // (K,L)
+			wg, yi := w[i%p.groups*p.coutg*K:], y[i*p.coutg*L:(i+1)*p.coutg*L]
+			if narrow {
+				// yᵀ (L,coutg) = imgᵀ·wᵀ: the image is read in place, not packed.
+				gemm(true, true, L, p.coutg, K, 1, img, L, wg, K, 0, yt, p.coutg)
+				transposeInto(yi, yt, L, p.coutg, false)
+				continue
 			}
+			gemm(false, false, p.coutg, L, K, 1, wg, K, img, L, 0, yi, L)
 		}
 	})
 }
 
-// implicit runs the implicit convolution ic over every group of every image: x holds
-// the groups' inputs (ic.g.C channels each) and y their outputs (cout channels each),
-// with w (groups, cout, ic.g.ColRows()).
-func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32, cout int) {
+// implicit runs the implicit convolution ic over every group of every image.
+func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32) {
 	g := ic.g
-	inSz, outSz, wSz := g.C*g.H*g.W, cout*g.OH*g.OW, cout*g.ColRows()
-	p.samples(func(lo, hi int, gemm sgemmFunc) {
+	inSz, outSz, wSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW, p.coutg*g.ColRows()
+	p.samples(func(lo, hi int, _ sgemmFunc) {
 		threads := 1
 		if hi-lo == p.n {
 			threads = kernels.Threads()
 		}
-		xp, yext := getScratch(ic.padLen()), getScratch(cout*ic.extLen())
+		xp, yext := getScratch(ic.padLen), getScratch(p.coutg*ic.extLen())
 		defer putScratch(xp)
 		defer putScratch(yext)
 		for i := lo * p.groups; i < hi*p.groups; i++ {
 			gr := i % p.groups
-			ic.run(y[i*outSz:(i+1)*outSz], x[i*inSz:(i+1)*inSz], w[gr*wSz:(gr+1)*wSz], cout, *xp, *yext, threads)
+			ic.run(y[i*outSz:(i+1)*outSz], x[i*inSz:(i+1)*inSz], w[gr*wSz:(gr+1)*wSz], p.coutg, *xp, *yext, threads)
 		}
 	})
 }
 
-// convNarrowCout: convolutions with at most this many output channels per group
-// compute transposed products, whose wide operand, the column matrix, Sgemm then reads
-// in place instead of packing it (see kernels' gemmPackAMinN).
+// implicitBackwardWeight adds the weight gradient to dw with implicit GEMMs that read
+// the column matrix of each image in place in its padded copy.
+func (p *convPlan) implicitBackwardWeight(dw, x, gy []float32) {
+	g := p.geo
+	ic := newImplicitConv(g)
+	K := g.ColRows()
+	inSz, outSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW
+	var mu sync.Mutex
+	p.samples(func(lo, hi int, _ sgemmFunc) {
+		threads := 1
+		if hi-lo == p.n {
+			threads = kernels.Threads()
+		}
+		xp, gext := getScratch(ic.padLen), getScratch(p.coutg*ic.extLen())
+		defer putScratch(xp)
+		defer putScratch(gext)
+		acc := make([]float32, p.groups*K*p.coutg) // per group (K, coutg): dwᵀ
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			gr := i % p.groups
+			ic.weightGrad(acc[gr*K*p.coutg:(gr+1)*K*p.coutg], x[i*inSz:(i+1)*inSz], gy[i*outSz:(i+1)*outSz], p.coutg, *xp, *gext, threads)
+		}
+		mu.Lock()
+		for gr := range p.groups {
+			o := gr * p.coutg * K
+			transposeInto(dw[o:o+p.coutg*K], acc[o:o+p.coutg*K], K, p.coutg, true)
+		}
+		mu.Unlock()
+	})
+}
+
+// implicitBackwardInput computes dx from gy with one implicit GEMM per input phase of
+// every group of every image (see implicitInputGrad).
+func (p *convPlan) implicitBackwardInput(dx, gy, w []float32) {
+	g := p.geo
+	ig := newImplicitInputGrad(p)
+	wp := ig.weights(w, p.groups)
+	inSz, outSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW
+	p.samples(func(lo, hi int, _ sgemmFunc) {
+		threads := 1
+		if hi-lo == p.n {
+			threads = kernels.Threads()
+		}
+		gp, ext := getScratch(ig.padLen), getScratch(g.C*ig.maxExt)
+		defer putScratch(gp)
+		defer putScratch(ext)
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			ig.run(dx[i*inSz:(i+1)*inSz], gy[i*outSz:(i+1)*outSz], wp[i%p.groups], *gp, *ext, threads)
+		}
+	})
+}
+
+// convNarrowCout: 1×1 convolutions with at most this many output channels per group
+// compute transposed products, whose wide operand, the image, Sgemm then reads in place
+// instead of packing it (see kernels' gemmPackAMinN).
 const convNarrowCout = 64
 
 func (p *convPlan) narrow() bool { return p.coutg <= convNarrowCout }
@@ -224,34 +252,15 @@ func (p *convPlan) samples(fn func(lo, hi int, gemm sgemmFunc)) {
 // backwardInput computes dx = convᵀ(gy, w) into dx, which must be zero.
 func (p *convPlan) backwardInput(dx, gy, w []float32) {
 	g := p.geo
-	K, L := g.ColRows(), g.ColCols()
-	inSz := g.C * g.H * g.W
-	direct := p.direct()
-	if !direct {
-		if ic := p.transposedImplicit(); ic != nil {
-			p.implicit(ic, dx, gy, p.flipWeight(w), g.C)
-			return
-		}
+	if !p.direct() {
+		p.implicitBackwardInput(dx, gy, w)
+		return
 	}
+	K, L := g.C, g.ColCols()
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
-		var col []float32
-		if !direct {
-			buf := getScratch(K * L)
-			defer putScratch(buf)
-			col = *buf
-		}
-		for n := lo; n < hi; n++ {
-			for gr := 0; gr < p.groups; gr++ {
-				i := n*p.groups + gr
-				dst := dx[i*inSz : (i+1)*inSz]
-				wg := w[gr*p.coutg*K:] // (coutg,K), used transposed
-				if direct {
-					gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 1, dst, L)
-					continue
-				}
-				gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 0, col, L)
-				kernels.Col2im(dst, col, g)
-			}
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			wg := w[i%p.groups*p.coutg*K:] // (coutg,K), used transposed
+			gemm(true, false, K, L, p.coutg, 1, wg, K, gy[i*p.coutg*L:], L, 1, dx[i*K*L:(i+1)*K*L], L)
 		}
 	})
 }
@@ -259,37 +268,29 @@ func (p *convPlan) backwardInput(dx, gy, w []float32) {
 // backwardWeight adds the weight gradient for input x and output gradient gy into dw.
 func (p *convPlan) backwardWeight(dw, x, gy []float32) {
 	g := p.geo
-	K, L := g.ColRows(), g.ColCols()
-	inSz := g.C * g.H * g.W
-	direct := p.direct()
+	if !p.direct() {
+		p.implicitBackwardWeight(dw, x, gy)
+		return
+	}
+	K, L := g.C, g.ColCols()
 	narrow := p.narrow()
 	var mu sync.Mutex
 	p.samples(func(lo, hi int, gemm sgemmFunc) {
-		var col []float32
-		if !direct {
-			buf := getScratch(K * L)
-			defer putScratch(buf)
-			col = *buf
-		}
 		acc := dw
 		private := hi-lo < p.n || narrow
 		if private {
 			// A piece of a split, or a transposed accumulator: accumulate privately,
 			// then add under the lock. Narrow convolutions accumulate dwᵀ (K,coutg) per
-			// group, so that the column matrix is read in place.
+			// group, so that the image is read in place.
 			acc = make([]float32, p.groups*p.coutg*K)
 		}
-		for n := lo; n < hi; n++ {
-			for gr := 0; gr < p.groups; gr++ {
-				i := n*p.groups + gr
-				c := p.columns(col, x[i*inSz:(i+1)*inSz], direct)
-				gi, ag := gy[i*p.coutg*L:], acc[gr*p.coutg*K:]
-				if narrow {
-					gemm(false, true, K, p.coutg, L, 1, c, L, gi, L, 1, ag, p.coutg)
-					continue
-				}
-				gemm(false, true, p.coutg, K, L, 1, gi, L, c, L, 1, ag, K)
+		for i := lo * p.groups; i < hi*p.groups; i++ {
+			img, gi, ag := x[i*K*L:(i+1)*K*L], gy[i*p.coutg*L:], acc[i%p.groups*p.coutg*K:]
+			if narrow {
+				gemm(false, true, K, p.coutg, L, 1, img, L, gi, L, 1, ag, p.coutg)
+				continue
 			}
+			gemm(false, true, p.coutg, K, L, 1, gi, L, img, L, 1, ag, K)
 		}
 		if private {
 			mu.Lock()
@@ -463,8 +464,8 @@ func ConvTranspose2d(x, w, b *Tensor, cfg ConvTranspose2dConfig) *Tensor {
 	return out
 }
 
-// scratchPool recycles the column matrices of convolutions, which never leave the
-// conv functions.
+// scratchPool recycles the padded image copies and extended-grid products of the
+// implicit convolutions, which never leave the conv functions.
 var scratchPool sync.Pool
 
 // getScratch returns a buffer of n values (contents undefined) from scratchPool.

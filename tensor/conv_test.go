@@ -286,6 +286,9 @@ func BenchmarkConv2d(b *testing.B) {
 	}{
 		{[]int{8, 64, 32, 32}, []int{64, 64, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}}},
 		{[]int{8, 64, 32, 32}, []int{128, 64, 4, 4}, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
+		// The unet workload's main convolution and the dcgan discriminator's second one.
+		{[]int{32, 32, 28, 28}, []int{32, 32, 3, 3}, Conv2dConfig{Padding: [2]int{1, 1}}},
+		{[]int{64, 64, 14, 14}, []int{128, 64, 4, 4}, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}}},
 		{[]int{8, 128, 16, 16}, []int{128, 128, 1, 1}, Conv2dConfig{}},
 	} {
 		rng := rand.New(rand.NewPCG(1, 1))

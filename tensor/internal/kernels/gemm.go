@@ -84,6 +84,47 @@ func SgemmOffsetB(threads int, transA, transB bool, m, n, k int, alpha float32, 
 	g.solve(threads)
 }
 
+// SgemmOffsetA is Sgemm with A, not transposed, given by where each of its rows
+// starts instead of a row stride: row i of A is a[aoff[i]:][:k]. The rows may overlap,
+// so A can be a set of windows into one buffer: an implicit im2col matrix. Where every
+// six consecutive rows (from row 0) are two runs of three rows with one common stride,
+// as the rows of a 3-wide stride-1 convolution kernel are, the micro-kernel reads A in
+// place; otherwise A is packed. threads caps the goroutines; 0 means Threads().
+//
+// SgemmOffsetA panics, before any work starts, as Sgemm does, or if aoff has the wrong
+// length or a row runs outside a.
+func SgemmOffsetA(threads int, transB bool, m, n, k int, alpha float32, a []float32, aoff []int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if threads <= 0 {
+		threads = Threads()
+	}
+	checkSgemm(false, transB, m, n, k, alpha, m*k, k, len(b), ldb, len(c), ldc)
+	if m > 0 && n > 0 && k > 0 && alpha != 0 {
+		if len(aoff) != m {
+			panic(fmt.Sprintf("kernels: SgemmOffsetA: %d row offsets for %d rows of A", len(aoff), m))
+		}
+		for r, o := range aoff {
+			if o < 0 || o+k > len(a) {
+				panic(fmt.Sprintf("kernels: SgemmOffsetA: row %d of A at %d..%d outside len(a)=%d", r, o, o+k, len(a)))
+			}
+		}
+	}
+	g := gemmProblem{
+		transB: transB,
+		m:      m, n: n, k: k,
+		alpha: alpha, beta: beta,
+		a: a, b: b, c: c,
+		ldb: ldb, ldc: ldc,
+		aoff: aoff, aTriples: true,
+	}
+	for i := 0; i+gemmMR <= m; i += gemmMR {
+		if _, ok := tripleStride(aoff, i); !ok {
+			g.aTriples = false
+			break
+		}
+	}
+	g.solve(threads)
+}
+
 // solve computes the checked product g on up to threads goroutines.
 func (g *gemmProblem) solve(threads int) {
 	m, n, k := g.m, g.n, g.k

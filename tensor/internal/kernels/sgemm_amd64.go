@@ -2,20 +2,22 @@
 
 package kernels
 
-// sgemmKernel6x16 is the AVX2+FMA register-tiled micro-kernel. A is read with row
-// stride rsa and k stride csa (in elements), so it serves a packed panel (rsa=1, csa=6)
-// as well as A in place; b is a packed panel of kc steps of 16 values. It
-// computes the 6×16 tile at c with row stride ldc:
+// sgemmKernel6x16 is the AVX2+FMA register-tiled micro-kernel. Rows 0-2 of A start at
+// a0 and rows 3-5 at a1, each set with row stride rsa, and every row steps by csa along
+// k (in elements), so it serves a packed panel (a1 = a0+3, rsa=1, csa=6), A in place
+// (a1 = a0+3·lda, rsa=lda, csa=1) and two triples of windows of an implicit matrix;
+// b is a packed panel of kc steps of 16 values. It computes the 6×16 tile at c with row
+// stride ldc:
 //
 //	for r < 6, j < 16:
-//		s := Σ_{p<kc} a[r*rsa+p*csa] * b[p*16+j]
+//		s := Σ_{p<kc} A[r][p] * b[p*16+j]
 //		if beta == 0 { c[r*ldc+j] = alpha*s } else { c[r*ldc+j] = alpha*s + beta*c[r*ldc+j] }
 //
 // C is not read when beta == 0, so NaNs there do not propagate. kc must be ≥ 1 and the
 // CPU must support AVX2 and FMA.
 //
 //go:noescape
-func sgemmKernel6x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+func sgemmKernel6x16(kc int, a0, a1 *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
 
 // sgemmPackB16 copies kc rows of 16 values, row stride ldb, contiguously into dst:
 //
@@ -43,12 +45,16 @@ func sgemmPackA6(dst, src *float32, lda, kc int)
 var useAsm = hasAVX2FMA
 
 // kernel6x16 runs the assembly micro-kernel when the CPU supports it, else the Go one.
-func kernel6x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+// Rows 0-2 of A start at a0 and rows 3-5 at a1 (see sgemmKernel6x16).
+func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
 	if useAsm {
-		sgemmKernel6x16(kc, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+		last := (kc - 1) * csa
+		_, _, _ = a0[2*rsa+last], a1[2*rsa+last], b[kc*gemmNR-1]
+		_ = c[5*ldc+gemmNR-1]
+		sgemmKernel6x16(kc, &a0[0], &a1[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
 		return
 	}
-	sgemmKernelGo(kc, a, rsa, csa, b, c, ldc, alpha, beta)
+	sgemmKernelGo(kc, a0, a1, rsa, csa, b, c, ldc, alpha, beta)
 }
 
 // packB16 is sgemmPackB16 or its Go twin.

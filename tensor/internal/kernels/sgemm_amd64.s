@@ -42,20 +42,19 @@
 	VMOVUPS     r1, 32(DX); \
 	ADDQ        R8, DX
 
-// func sgemmKernel6x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-64
+// func sgemmKernel6x16(kc int, a0, a1 *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-72
 	MOVQ kc+0(FP), CX
-	MOVQ a+8(FP), SI
-	MOVQ rsa+16(FP), R11
+	MOVQ a0+8(FP), SI
+	MOVQ a1+16(FP), R10
+	MOVQ rsa+24(FP), R11
 	SHLQ $2, R11
-	MOVQ csa+24(FP), R12
+	MOVQ csa+32(FP), R12
 	SHLQ $2, R12
-	MOVQ b+32(FP), DI
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R8
+	MOVQ b+40(FP), DI
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R8
 	SHLQ $2, R8
-	LEAQ (SI)(R11*2), R10
-	ADDQ R11, R10
 
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
@@ -114,7 +113,7 @@ loop1:
 	JNZ  loop1
 
 done:
-	VBROADCASTSS alpha+56(FP), Y0
+	VBROADCASTSS alpha+64(FP), Y0
 	VMULPS Y0, Y4, Y4
 	VMULPS Y0, Y5, Y5
 	VMULPS Y0, Y6, Y6
@@ -129,7 +128,7 @@ done:
 	VMULPS Y0, Y15, Y15
 
 	// beta == 0 (and not NaN): store without reading C.
-	VMOVSS   beta+60(FP), X1
+	VMOVSS   beta+68(FP), X1
 	VXORPS   X2, X2, X2
 	VUCOMISS X2, X1
 	JNE      withbeta
@@ -144,7 +143,7 @@ done:
 	RET
 
 withbeta:
-	VBROADCASTSS beta+60(FP), Y1
+	VBROADCASTSS beta+68(FP), Y1
 	STOREB(Y4, Y5)
 	STOREB(Y6, Y7)
 	STOREB(Y8, Y9)

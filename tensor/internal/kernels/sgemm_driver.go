@@ -42,6 +42,24 @@ type gemmProblem struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	boff           []int // when set, B's stored row r starts at b[boff[r]] (ldb unused)
+	aoff           []int // when set, row i of A (not transposed) starts at a[aoff[i]] (lda unused)
+	aTriples       bool  // with aoff: every 6-row tile is two triples of one common row stride
+}
+
+// aRow returns where row i of A (not transposed) starts in a.
+func (g *gemmProblem) aRow(i int) int {
+	if g.aoff != nil {
+		return g.aoff[i]
+	}
+	return i * g.lda
+}
+
+// tripleStride reports whether rows i..i+5 of aoff form two runs of three rows with one
+// common, non-negative stride, which the micro-kernel can read in place, and returns it.
+func tripleStride(aoff []int, i int) (int, bool) {
+	o := aoff[i : i+gemmMR : i+gemmMR]
+	d := o[1] - o[0]
+	return d, d >= 0 && o[2]-o[1] == d && o[4]-o[3] == d && o[5]-o[4] == d
 }
 
 // bRow returns where B's stored row r starts in b: row p of op(B) without transB,
@@ -85,7 +103,7 @@ func (g *gemmProblem) block(i0, i1, j0, j1 int, buf *gemmBuf) {
 	buf.a = grow(buf.a, mc*kc)
 	buf.b = grow(buf.b, nc*kc)
 	// Packing A pays off only when each A panel meets many B panels.
-	packedA := j1-j0 > gemmPackAMinN
+	packedA := j1-j0 > gemmPackAMinN || (g.aoff != nil && !g.aTriples)
 	for jc := j0; jc < j1; jc += nc {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
@@ -125,6 +143,7 @@ func (g *gemmProblem) macroKernel(buf *gemmBuf, b []float32, packedA bool, ic, j
 		for ir := 0; ir < mcb; ir += gemmMR {
 			mr := min(gemmMR, mcb-ir)
 			ap, rsa, csa := buf.a, 1, gemmMR
+			var ap1 []float32 // rows 3-5, when not at ap[3*rsa:]
 			switch {
 			case packedA:
 				ap = buf.a[ir*kcb:]
@@ -132,16 +151,23 @@ func (g *gemmProblem) macroKernel(buf *gemmBuf, b []float32, packedA bool, ic, j
 				// the packed edge panel at buf.a[0:]
 			case g.transA:
 				ap, rsa, csa = g.a[pc*g.lda+ic+ir:], 1, g.lda
+			case g.aoff != nil:
+				i := ic + ir
+				rsa, _ = tripleStride(g.aoff, i)
+				ap, ap1, csa = g.a[g.aoff[i]+pc:], g.a[g.aoff[i+3]+pc:], 1
 			default:
 				ap, rsa, csa = g.a[(ic+ir)*g.lda+pc:], g.lda, 1
 			}
+			if ap1 == nil {
+				ap1 = ap[3*rsa:]
+			}
 			off := (ic+ir)*ldc + jc + jr
 			if mr == gemmMR && nr == gemmNR {
-				kernel6x16(kcb, ap, rsa, csa, bp, c[off:], ldc, alpha, beta)
+				kernel6x16(kcb, ap, ap1, rsa, csa, bp, c[off:], ldc, alpha, beta)
 				continue
 			}
 			tile := buf.tile[:]
-			kernel6x16(kcb, ap, rsa, csa, bp, tile, gemmNR, alpha, 0)
+			kernel6x16(kcb, ap, ap1, rsa, csa, bp, tile, gemmNR, alpha, 0)
 			for r := range mr {
 				dst := c[off+r*ldc:][:nr]
 				src := tile[r*gemmNR:][:nr]
@@ -179,17 +205,34 @@ func (g *gemmProblem) packA(dst []float32, ic, pc, mcb, kcb int) {
 				copy(q, src)
 				clear(q[mr:])
 			}
-		case mr == gemmMR:
+		case mr == gemmMR && g.aoff == nil:
 			packA6(d, a[i*lda+pc:], lda, kcb)
+		case mr == gemmMR:
+			packA6Rows(d, a, g.aoff[i:i+gemmMR], pc, kcb)
 		default:
 			clear(d)
 			for r := range mr {
-				row := a[(i+r)*lda+pc:][:kcb]
+				row := a[g.aRow(i+r)+pc:][:kcb]
 				for p, v := range row {
 					d[p*gemmMR+r] = v
 				}
 			}
 		}
+	}
+}
+
+// packA6Rows interleaves kcb values from each of the six rows starting at a[off[r]+pc]
+// into a packed panel: dst[p*6+r] = a[off[r]+pc+p].
+func packA6Rows(dst, a []float32, off []int, pc, kcb int) {
+	r0 := a[off[0]+pc:][:kcb]
+	r1 := a[off[1]+pc:][:kcb]
+	r2 := a[off[2]+pc:][:kcb]
+	r3 := a[off[3]+pc:][:kcb]
+	r4 := a[off[4]+pc:][:kcb]
+	r5 := a[off[5]+pc:][:kcb]
+	for p := range r0 {
+		q := dst[p*gemmMR:][:gemmMR:gemmMR]
+		q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 	}
 }
 
@@ -254,7 +297,7 @@ func (g *gemmProblem) small() {
 					s += a[p*lda+i] * v
 				}
 			} else {
-				s = dot(a[i*lda:][:k], bcol)
+				s = dot(a[g.aRow(i):][:k], bcol)
 			}
 			crow[j] += g.alpha * s
 		}
@@ -288,7 +331,7 @@ func (g *gemmProblem) atA(i, p int) float32 {
 	if g.transA {
 		return g.a[p*g.lda+i]
 	}
-	return g.a[i*g.lda+p]
+	return g.a[g.aRow(i)+p]
 }
 
 // scaleRows sets the m×n matrix c (row stride ldc) to beta*c, clearing it (NaNs
@@ -374,7 +417,7 @@ func (j *gemmJob) runParallel() {
 		j.colGroup = ceilDiv(ceilDiv(ncb, groups), gemmNR) * gemmNR
 		j.nColGroups = ceilDiv(ncb, j.colGroup)
 		j.nItems = rowBlocks * j.nColGroups
-		j.packedA = j.colGroup > gemmPackAMinN
+		j.packedA = j.colGroup > gemmPackAMinN || (j.aoff != nil && !j.aTriples)
 		j.jc, j.ncb = jc, ncb
 		for pc := 0; pc < j.k; pc += kc {
 			j.pc, j.kcb = pc, min(kc, j.k-pc)

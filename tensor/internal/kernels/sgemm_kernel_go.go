@@ -1,20 +1,26 @@
 package kernels
 
-// sgemmKernelGo is the pure-Go micro-kernel, the same loop as sgemmKernel6x16: A is read
-// with row stride rsa and k stride csa, b is a packed panel of kc steps of 16 values,
+// sgemmKernelGo is the pure-Go micro-kernel, the same loop as sgemmKernel6x16: rows 0-2
+// of A start at a0 and rows 3-5 at a1, with row stride rsa and k stride csa; b is a
+// packed panel of kc steps of 16 values,
 //
 //	for r < 6, j < 16:
-//		s := Σ_{p<kc} a[r*rsa+p*csa] * b[p*16+j]
+//		s := Σ_{p<kc} A[r][p*csa] * b[p*16+j]   (A[r] = a0[r*rsa:] for r < 3, a1[(r-3)*rsa:] after)
 //		if beta == 0 { c[r*ldc+j] = alpha*s } else { c[r*ldc+j] = alpha*s + beta*c[r*ldc+j] }
 //
 // It works on 2×4 sub-tiles so the eight accumulators stay in registers.
-func sgemmKernelGo(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+func sgemmKernelGo(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
 	b = b[:kc*gemmNR]
+	row := func(r int) []float32 {
+		if r < 3 {
+			return a0[r*rsa:]
+		}
+		return a1[(r-3)*rsa:]
+	}
 	for r := 0; r < gemmMR; r += 2 {
 		c0 := c[r*ldc : r*ldc+gemmNR]
 		c1 := c[(r+1)*ldc : (r+1)*ldc+gemmNR]
-		a0s := a[r*rsa:]
-		a1s := a[(r+1)*rsa:]
+		a0s, a1s := row(r), row(r+1)
 		for j := 0; j < gemmNR; j += 4 {
 			var s00, s01, s02, s03, s10, s11, s12, s13 float32
 			for p := range kc {

@@ -6,8 +6,8 @@ package kernels
 var useAsm = false
 
 // kernel6x16 is the pure-Go micro-kernel; see sgemmKernelGo.
-func kernel6x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
-	sgemmKernelGo(kc, a, rsa, csa, b, c, ldc, alpha, beta)
+func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
+	sgemmKernelGo(kc, a0, a1, rsa, csa, b, c, ldc, alpha, beta)
 }
 
 func packB16(dst, src []float32, ldb, kc int) { packB16Go(dst, src, ldb, kc) }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -82,4 +83,69 @@ func TestSgemmOffsetBPanics(t *testing.T) {
 	require.PanicsWithValue(t, "kernels: SgemmOffsetB: row 2 of B at 8..11 outside len(b)=10", func() {
 		SgemmOffsetB(1, false, false, 2, 3, 3, 1, a, 3, b, []int{0, 1, 8}, 0, c, 3)
 	})
+}
+
+// TestSgemmOffsetAMatchesRef checks SgemmOffsetA against SgemmRef on a dense copy of
+// A, with rows at random offsets (A packed) and in runs of three with one stride, as a
+// 3-wide convolution kernel's rows are (A read in place by the micro-kernel).
+func TestSgemmOffsetAMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, mode := range sgemmModes() {
+		t.Run(mode.name, func(t *testing.T) {
+			defer withMode(mode)()
+			for ci, tc := range sgemmCases() {
+				for _, triples := range []bool{false, true} {
+					transB := ci%2 == 1
+					sc := sgemmScalars[ci%len(sgemmScalars)]
+					checkSgemmOffsetACase(t, rng, triples, transB, tc.m, tc.n, tc.k, sc.alpha, sc.beta)
+				}
+			}
+		})
+	}
+}
+
+func checkSgemmOffsetACase(t *testing.T, rng *rand.Rand, triples, transB bool, m, n, k int, alpha, beta float32) {
+	t.Helper()
+	name := fmt.Sprintf("triples=%v transB=%v m=%d n=%d k=%d alpha=%v beta=%v", triples, transB, m, n, k, alpha, beta)
+	aoff := make([]int, m)
+	stride, jump := 1+rng.IntN(3), k+rng.IntN(5)
+	for i := range aoff {
+		if triples {
+			aoff[i] = i/3*jump + i%3*stride
+		} else {
+			aoff[i] = rng.IntN(k + m + 3)
+		}
+	}
+	buf := make([]float32, slices.Max(aoff)+k+rng.IntN(3))
+	for i := range buf {
+		buf[i] = float32(rng.NormFloat64())
+	}
+	dense := make([]float32, m*k)
+	for i, o := range aoff {
+		copy(dense[i*k:], buf[o:o+k])
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	b := newGuarded(rng, br, bc, bc+1)
+	c := newGuarded(rng, m, n, n+2)
+	want := make([]float32, len(c.buf))
+	copy(want, c.buf)
+	if beta == 0 {
+		c.fillNaN()
+	}
+	SgemmOffsetA(0, transB, m, n, k, alpha, buf, aoff, b.view(), b.ld, beta, c.view(), c.ld)
+	SgemmRef(false, transB, m, n, k, alpha, dense, k, b.view(), b.ld, beta, want[guardLen:guardLen+c.size], c.ld)
+	c.checkGuards(t, name+": c")
+	tol := 2e-6 * float64(k+1) * float64(abs32(alpha)+abs32(beta)+1)
+	for i := range m {
+		for j := range n {
+			idx := guardLen + i*c.ld + j
+			got, exp := c.buf[idx], want[idx]
+			if math.IsNaN(float64(got)) || math.Abs(float64(got-exp)) > tol {
+				t.Fatalf("%s: c[%d][%d] = %v, want %v (tol %g)", name, i, j, got, exp, tol)
+			}
+		}
+	}
 }
