@@ -96,7 +96,9 @@ func (o *Adam) SetMomentum(m float64) {
 	o.beta1 = m
 }
 
-// Step updates every parameter that has a gradient.
+// Step updates every parameter that has a gradient. Without AMSGrad each parameter
+// goes through tensor.AdamUpdate (AVX2, split over the worker pool when large), with
+// the same results bit for bit as the scalar loop AMSGrad runs.
 func (o *Adam) Step() {
 	b1, omb1 := float32(o.beta1), float32(1-o.beta1)
 	b2, omb2 := float32(o.beta2), float32(1-o.beta2)
