@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/genblocks/genblocks/autograd"
+	"github.com/genblocks/genblocks/tensor"
 )
 
 // AdamConfig configures Adam and AdamW. Zero fields select PyTorch's defaults; Zero
@@ -95,7 +96,9 @@ func (o *Adam) SetMomentum(m float64) {
 	o.beta1 = m
 }
 
-// Step updates every parameter that has a gradient.
+// Step updates every parameter that has a gradient. Without AMSGrad each parameter
+// goes through tensor.AdamUpdate (AVX2, split over the worker pool when large), with
+// the same results bit for bit as the scalar loop AMSGrad runs.
 func (o *Adam) Step() {
 	b1, omb1 := float32(o.beta1), float32(1-o.beta1)
 	b2, omb2 := float32(o.beta2), float32(1-o.beta2)
@@ -128,6 +131,16 @@ func (o *Adam) Step() {
 			}
 			doDecay := decoupled && g.WeightDecay != 0
 			m, s, den = m[:len(grad)], s[:len(grad)], den[:len(grad)]
+			if !amsgrad {
+				// The same loop as below without AMSGrad, in AVX2 and split over the
+				// worker pool for long tensors, bit for bit.
+				tensor.AdamUpdate(p, grad, m, s, tensor.AdamCoeffs{
+					Beta1: b1, OneMinusBeta1: omb1, Beta2: b2, OneMinusBeta2: omb2,
+					NegStep: nstep, BC2Sqrt: bc2sqrt, Eps: eps,
+					WeightDecay: wd, Decay: decay, Decoupled: doDecay,
+				})
+				continue
+			}
 			for i, x := range grad {
 				if doDecay {
 					p[i] *= decay
