@@ -36,4 +36,3 @@ func requireGuards(t *testing.T, full []float32, n int) {
 		require.True(t, math.IsNaN(float64(full[guard+n+i])), "guard after slice written at %d", i)
 	}
 }
-
