@@ -172,7 +172,10 @@ func Where(dst, c []float32, sc int, a []float32, sa int, b []float32, sb int) {
 }
 
 // Axpy computes y[i] += alpha*x[i].
-func Axpy(alpha float32, x, y []float32) {
+func Axpy(alpha float32, x, y []float32) { axpy(alpha, x, y) }
+
+// axpyGo is Axpy's reference loop.
+func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v

@@ -281,11 +281,7 @@ func (g *gemmProblem) small() {
 		crow := c[i*ldc:][:n]
 		if !g.transB {
 			for p := range k {
-				s := g.alpha * g.atA(i, p)
-				brow := b[g.bRow(p):][:n]
-				for j, v := range brow {
-					crow[j] += s * v
-				}
+				axpy(g.alpha*g.atA(i, p), b[g.bRow(p):][:n], crow)
 			}
 			continue
 		}

@@ -137,22 +137,10 @@ func Unary(op UnOp, dst, src []float32, alpha float32) {
 		}
 		return
 	case ReLU:
-		for i, v := range src {
-			if v > 0 {
-				dst[i] = v
-			} else {
-				dst[i] = 0
-			}
-		}
+		reluSlice(dst, src, src)
 		return
 	case LeakyReLU:
-		for i, v := range src {
-			if v > 0 {
-				dst[i] = v
-			} else {
-				dst[i] = alpha * v
-			}
-		}
+		leakySlice(dst, src, src, alpha)
 		return
 	case Step:
 		for i, v := range src {
@@ -194,5 +182,31 @@ func Clamp(dst, src []float32, lo, hi float32) {
 			v = hi
 		}
 		dst[i] = v
+	}
+}
+
+// reluSliceGo is ReLU and its gradient: dst[i] = v[i] where x[i] > 0, else 0 (v is x
+// for the forward pass, the output gradient for the backward one).
+func reluSliceGo(dst, x, v []float32) {
+	x, v = x[:len(dst)], v[:len(dst)]
+	for i := range dst {
+		if x[i] > 0 {
+			dst[i] = v[i]
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// leakySliceGo is LeakyReLU and its gradient: dst[i] = v[i] where x[i] > 0, else
+// alpha·v[i].
+func leakySliceGo(dst, x, v []float32, alpha float32) {
+	x, v = x[:len(dst)], v[:len(dst)]
+	for i := range dst {
+		if x[i] > 0 {
+			dst[i] = v[i]
+		} else {
+			dst[i] = alpha * v[i]
+		}
 	}
 }

@@ -27,21 +27,9 @@ func UnaryGrad(op UnOp, dst, x, y, g []float32, alpha float32) {
 	case Exp:
 		expGradSlice(dst, y, g)
 	case ReLU:
-		for i := range dst {
-			if x[i] > 0 {
-				dst[i] = g[i]
-			} else {
-				dst[i] = 0
-			}
-		}
+		reluSlice(dst, x, g)
 	case LeakyReLU:
-		for i := range dst {
-			if x[i] > 0 {
-				dst[i] = g[i]
-			} else {
-				dst[i] = g[i] * alpha
-			}
-		}
+		leakySlice(dst, x, g, alpha)
 	case ELU:
 		for i := range dst {
 			if x[i] > 0 {

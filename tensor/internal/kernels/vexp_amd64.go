@@ -74,6 +74,21 @@ func vsigmoidGrad(dst, y, g []float32)
 //go:noescape
 func vexpGrad(dst, y, g []float32)
 
+// vrelu is reluSliceGo: dst[i] = v[i] where x[i] > 0, else 0.
+//
+//go:noescape
+func vrelu(dst, x, v []float32)
+
+// vleaky is leakySliceGo: dst[i] = v[i] where x[i] > 0, else alpha·v[i].
+//
+//go:noescape
+func vleaky(dst, x, v []float32, alpha float32)
+
+// vaxpy is axpyGo with one FMA per element: y[i] += alpha·x[i] for i < len(x).
+//
+//go:noescape
+func vaxpy(alpha float32, x, y []float32)
+
 // useVecMath selects the assembly loops; tests switch it off to cover the Go ones.
 var useVecMath = hasAVX2FMA
 
@@ -181,4 +196,28 @@ func expGradSlice(dst, y, g []float32) {
 		return
 	}
 	expGradSliceGo(dst, y, g)
+}
+
+func reluSlice(dst, x, v []float32) {
+	if useVecMath {
+		vrelu(dst, x[:len(dst)], v[:len(dst)])
+		return
+	}
+	reluSliceGo(dst, x, v)
+}
+
+func leakySlice(dst, x, v []float32, alpha float32) {
+	if useVecMath {
+		vleaky(dst, x[:len(dst)], v[:len(dst)], alpha)
+		return
+	}
+	leakySliceGo(dst, x, v, alpha)
+}
+
+func axpy(alpha float32, x, y []float32) {
+	if useVecMath {
+		vaxpy(alpha, x, y[:len(x)])
+		return
+	}
+	axpyGo(alpha, x, y)
 }

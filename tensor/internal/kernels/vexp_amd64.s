@@ -704,3 +704,124 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// Lanes of Y1 set where x > 0 (ordered: NaN is not > 0); Y15 holds zeros.
+#define POSMASK(x) VCMPPS $0x1e, Y15, x, Y1
+
+// func vrelu(dst, x, v []float32)
+TEXT ·vrelu(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), DI
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   x_base+24(FP), SI
+	MOVQ   v_base+48(FP), DX
+	VXORPS Y15, Y15, Y15
+
+reluloop:
+	CMPQ    CX, $8
+	JL      relutail
+	VMOVUPS (SI), Y3
+	POSMASK(Y3)
+	VANDPS  (DX), Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     reluloop
+
+relutail:
+	TESTQ      CX, CX
+	JZ         reludone
+	TAILMASK
+	VMASKMOVPS (SI), Y13, Y3
+	VMASKMOVPS (DX), Y13, Y4
+	POSMASK(Y3)
+	VANDPS     Y4, Y1, Y0
+	VMASKMOVPS Y0, Y13, (DI)
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func vleaky(dst, x, v []float32, alpha float32)
+TEXT ·vleaky(SB), NOSPLIT, $0-76
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         x_base+24(FP), SI
+	MOVQ         v_base+48(FP), DX
+	VBROADCASTSS alpha+72(FP), Y14
+	VXORPS       Y15, Y15, Y15
+
+leakyloop:
+	CMPQ      CX, $8
+	JL        leakytail
+	VMOVUPS   (SI), Y3
+	VMOVUPS   (DX), Y4
+	POSMASK(Y3)
+	VMULPS    Y14, Y4, Y5
+	VBLENDVPS Y1, Y4, Y5, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $32, DX
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JMP       leakyloop
+
+leakytail:
+	TESTQ      CX, CX
+	JZ         leakydone
+	TAILMASK
+	VMASKMOVPS (SI), Y13, Y3
+	VMASKMOVPS (DX), Y13, Y4
+	POSMASK(Y3)
+	VMULPS     Y14, Y4, Y5
+	VBLENDVPS  Y1, Y4, Y5, Y0
+	VMASKMOVPS Y0, Y13, (DI)
+
+leakydone:
+	VZEROUPPER
+	RET
+
+// func vaxpy(alpha float32, x, y []float32)
+TEXT ·vaxpy(SB), NOSPLIT, $0-56
+	VBROADCASTSS alpha+0(FP), Y14
+	MOVQ         x_base+8(FP), SI
+	MOVQ         x_len+16(FP), CX
+	MOVQ         y_base+32(FP), DI
+
+axpyloop16:
+	CMPQ        CX, $16
+	JL          axpyloop8
+	VMOVUPS     (DI), Y0
+	VMOVUPS     32(DI), Y1
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS 32(SI), Y14, Y1
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, 32(DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JMP         axpyloop16
+
+axpyloop8:
+	CMPQ        CX, $8
+	JL          axpytail
+	VMOVUPS     (DI), Y0
+	VFMADD231PS (SI), Y14, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+
+axpytail:
+	TESTQ       CX, CX
+	JZ          axpydone
+	TAILMASK
+	VMASKMOVPS  (SI), Y13, Y3
+	VMASKMOVPS  (DI), Y13, Y0
+	VFMADD231PS Y3, Y14, Y0
+	VMASKMOVPS  Y0, Y13, (DI)
+
+axpydone:
+	VZEROUPPER
+	RET

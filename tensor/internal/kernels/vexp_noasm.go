@@ -17,6 +17,9 @@ func sigmoidGradSlice(dst, y, g []float32)                { sigmoidGradSliceGo(d
 func expGradSlice(dst, y, g []float32)                    { expGradSliceGo(dst, y, g) }
 func bceLogits(dst, x, t []float32)                       { bceLogitsGo(dst, x, t) }
 func bceLogitsGrad(dst, x, t, g []float32)                { bceLogitsGradGo(dst, x, t, g) }
+func reluSlice(dst, x, v []float32)                       { reluSliceGo(dst, x, v) }
+func leakySlice(dst, x, v []float32, alpha float32)       { leakySliceGo(dst, x, v, alpha) }
+func axpy(alpha float32, x, y []float32)                  { axpyGo(alpha, x, y) }
 func expSum(dst, src []float32, scale, m float32) float64 { return expSumGo(dst, src, scale, m) }
 
 // hasVecMath reports whether the assembly loops can run: never without them.
