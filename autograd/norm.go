@@ -59,3 +59,52 @@ func normalizeChannelsComposed(a *Var, eps float32) *Var {
 	v := Mean(Square(d), true, axes...)
 	return Mul(d, Rsqrt(AddScalar(v, eps)))
 }
+
+var _ = register("channel_affine")
+
+// ChannelAffine returns x·w[c] + b[c] for every value of channel c of x (N,C,…), with
+// w and b of shape (C): the learned affine map of batch and group normalisation. b may
+// be nil. It is one pass forward and, when no gradient of the gradient is wanted, one
+// fused pass backward (instead of a broadcast multiply and add and their reductions).
+// It panics unless w and b have shape (C).
+func ChannelAffine(x, w, b *Var) *Var {
+	var bt *tensor.Tensor
+	inputs := []*Var{x, w}
+	if b != nil {
+		bt = b.value
+		inputs = append(inputs, b)
+	}
+	return record("channel_affine", tensor.ChannelAffine(x.value, w.value, bt), inputs, func(g *Var) []*Var {
+		if g.noGrad {
+			dx, dw, db := tensor.ChannelAffineGrad(x.value, w.value, g.value, x.requiresGrad, w.requiresGrad, b != nil && b.requiresGrad)
+			out := []*Var{wrapGrad(dx), wrapGrad(dw)}
+			if b != nil {
+				out = append(out, wrapGrad(db))
+			}
+			return out
+		}
+		// Composed, so the gradients stay differentiable.
+		c := w.Size(0)
+		bshape := make([]int, x.Dim())
+		for i := range bshape {
+			bshape[i] = 1
+		}
+		bshape[1] = c
+		out := []*Var{
+			Mul(g, Reshape(w, bshape...)),
+			Reshape(SumTo(Mul(g, x), bshape...), c),
+		}
+		if b != nil {
+			out = append(out, Reshape(SumTo(g, bshape...), c))
+		}
+		return out
+	})
+}
+
+// wrapGrad wraps a fused backward's result as a NoGrad Var, or nil for none.
+func wrapGrad(t *tensor.Tensor) *Var {
+	if t == nil {
+		return nil
+	}
+	return NoGrad(t)
+}

@@ -92,7 +92,7 @@ func (bn *BatchNorm) Forward(x *autograd.Var) *autograd.Var {
 		y = autograd.Mul(autograd.Sub(x, mean), inv)
 	}
 	if bn.Weight != nil {
-		y = autograd.Add(autograd.Mul(y, autograd.Reshape(bn.Weight, bshape...)), autograd.Reshape(bn.Bias, bshape...))
+		y = autograd.ChannelAffine(y, bn.Weight, bn.Bias)
 	}
 	return y
 }
@@ -128,10 +128,5 @@ func (gn *GroupNorm) Forward(x *autograd.Var) *autograd.Var {
 	}
 	g := autograd.Reshape(x, s[0], gn.Groups, -1) // (N,C,…) -> (N,G,C/G·…)
 	y := autograd.Reshape(autograd.Normalize(g, 1, gn.Eps), s...)
-	bshape := make([]int, len(s))
-	for i := range bshape {
-		bshape[i] = 1
-	}
-	bshape[1] = gn.C
-	return autograd.Add(autograd.Mul(y, autograd.Reshape(gn.Weight, bshape...)), autograd.Reshape(gn.Bias, bshape...))
+	return autograd.ChannelAffine(y, gn.Weight, gn.Bias)
 }
