@@ -160,7 +160,10 @@ func (p *convPlan) implicitBackwardWeight(dw, x, gy []float32) {
 		xp, gext := getScratch(ic.padLen), getScratch(p.coutg*ic.extLen())
 		defer putScratch(xp)
 		defer putScratch(gext)
-		acc := make([]float32, p.groups*K*p.coutg) // per group (K, coutg): dwᵀ
+		accBuf := getScratch(p.groups * K * p.coutg)
+		defer putScratch(accBuf)
+		acc := *accBuf // per group (K, coutg): dwᵀ
+		clear(acc)
 		for i := lo * p.groups; i < hi*p.groups; i++ {
 			gr := i % p.groups
 			ic.weightGrad(acc[gr*K*p.coutg:(gr+1)*K*p.coutg], x[i*inSz:(i+1)*inSz], gy[i*outSz:(i+1)*outSz], p.coutg, *xp, *gext, threads)

@@ -87,39 +87,55 @@ func parallelFor(job chunkRunner, n int, wg *sync.WaitGroup) {
 	wg.Wait()
 }
 
-// rangeJob is a ParallelRange call: fn over parts contiguous pieces of [0, n).
+// rangeJob is a ParallelRange call: fn over parts contiguous pieces of [0, n), which
+// the goroutines take in turn from an atomic counter, so that one slowed goroutine (the
+// garbage collector's worker, another process) does not hold up the others.
 type rangeJob struct {
 	fn       func(lo, hi int)
 	n, parts int
+	next     atomic.Int64
 	wg       sync.WaitGroup
 }
 
-func (j *rangeJob) runChunk(i int) {
-	lo, hi := i*j.n/j.parts, (i+1)*j.n/j.parts
-	if lo < hi {
-		j.fn(lo, hi)
+func (j *rangeJob) runChunk(int) {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= j.parts {
+			return
+		}
+		lo, hi := i*j.n/j.parts, (i+1)*j.n/j.parts
+		if lo < hi {
+			j.fn(lo, hi)
+		}
 	}
 }
 
 var rangeJobPool = sync.Pool{New: func() any { return new(rangeJob) }}
 
+// rangePiecesPerThread is how many pieces ParallelRange cuts per goroutine, when the
+// grain allows, for balance.
+const rangePiecesPerThread = 4
+
 // ParallelRange calls fn(lo, hi) on contiguous ranges that together cover [0, n), on up
-// to Threads() goroutines, giving each range at least grain items; below 2·grain items
-// it makes one call, fn(0, n), in the calling goroutine. It returns when every call has
-// returned. fn must not panic (callers validate their arguments first) and must not
-// itself start parallel kernels (a worker waiting on the pool could deadlock it): call
-// the serial variants (SgemmSerial) inside fn.
+// to Threads() goroutines, giving each range at least grain items (up to four ranges
+// per goroutine, taken in turn); below 2·grain items it makes one call, fn(0, n), in
+// the calling goroutine. It returns when every call has returned. fn must not panic
+// (callers validate their arguments first) and must not itself start parallel kernels
+// (a worker waiting on the pool could deadlock it): call the serial variants
+// (SgemmSerial) inside fn.
 func ParallelRange(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	t := min(Threads(), n/max(grain, 1))
+	pieces := n / max(grain, 1)
+	t := min(Threads(), pieces)
 	if t <= 1 {
 		fn(0, n)
 		return
 	}
 	j := rangeJobPool.Get().(*rangeJob)
-	j.fn, j.n, j.parts = fn, n, t
+	j.fn, j.n, j.parts = fn, n, min(pieces, rangePiecesPerThread*t)
+	j.next.Store(0)
 	parallelFor(j, t, &j.wg)
 	j.fn = nil
 	rangeJobPool.Put(j)
