@@ -15,7 +15,10 @@
 //
 // Arguments are flat row-major slices plus lengths and strides, BLAS style: Sgemm takes
 // m, n, k and leading dimensions; the strided ops take the stride of each operand (0
-// broadcasts a single value).
+// broadcasts a single value). SgemmOffsetA and SgemmOffsetB take one of the operands as
+// a list of row offsets into a buffer instead of a stride, so that a convolution's
+// column matrix is read as windows of the padded image (an implicit GEMM) rather than
+// written out by im2col.
 //
 // # Errors
 //
