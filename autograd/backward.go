@@ -1,6 +1,8 @@
 package autograd
 
 import (
+	"unsafe"
+
 	"github.com/genblocks/genblocks/tensor"
 )
 
@@ -37,13 +39,20 @@ func topo(outs []*Var) []*Var {
 }
 
 // propagate runs the backward rules from outs seeded with seeds and returns the
-// gradient reaching every Var that requires one.
-func propagate(outs, seeds []*Var) map[*Var]*Var {
+// gradient reaching every Var that requires one. With recycle, the storage of gradient
+// temporaries is handed back to package tensor as soon as no gradient still held and
+// no value of the graph shares it (see gradRefs), and the caller gets only the
+// gradients of leaves.
+func propagate(outs, seeds []*Var, recycle bool) (map[*Var]*Var, *gradRefs) {
+	order := topo(outs)
+	var rc *gradRefs
+	if recycle {
+		rc = newGradRefs(order, seeds)
+	}
 	grads := make(map[*Var]*Var, 64)
 	for i, o := range outs {
-		accumulate(grads, o, seeds[i])
+		accumulate(grads, o, seeds[i], rc)
 	}
-	order := topo(outs)
 	for i := len(order) - 1; i >= 0; i-- {
 		v := order[i]
 		g := grads[v]
@@ -52,25 +61,137 @@ func propagate(outs, seeds []*Var) map[*Var]*Var {
 		}
 		gin := v.node.backward(g)
 		for j, in := range v.node.inputs {
-			if j >= len(gin) || gin[j] == nil || !in.requiresGrad {
+			if j >= len(gin) || gin[j] == nil {
+				continue
+			}
+			if v.node.custom {
+				rc.protect(gin[j].value) // a user's Backward may keep what it returns
+			}
+			if !in.requiresGrad {
+				rc.unstored(gin[j].value)
 				continue
 			}
 			if !tensor.SameShape(gin[j].value, in.value) {
 				tensor.Panicf("Backward", "op %s returned gradient of shape %s for input %d of shape %s",
 					v.node.op, tensor.ShapeString(gin[j].value.Shape()), j, tensor.ShapeString(in.value.Shape()))
 			}
-			accumulate(grads, in, gin[j])
+			accumulate(grads, in, gin[j], rc)
+		}
+		if rc != nil {
+			delete(grads, v)
+			rc.drop(g.value)
+			rc.flush()
 		}
 	}
-	return grads
+	return grads, rc
 }
 
-func accumulate(grads map[*Var]*Var, v, g *Var) {
-	if old := grads[v]; old != nil {
-		grads[v] = Add(old, g)
+// accumulate adds g to the gradient held for v.
+func accumulate(grads map[*Var]*Var, v, g *Var, rc *gradRefs) {
+	old := grads[v]
+	if old == nil {
+		grads[v] = g
+		rc.hold(g.value)
 		return
 	}
-	grads[v] = g
+	sum := Add(old, g)
+	grads[v] = sum
+	rc.hold(sum.value)
+	rc.drop(old.value)
+	rc.unstored(g.value)
+}
+
+// gradRefs tracks, during one Backward, which storage the gradients held in the
+// propagation map use, so that a temporary is released (tensor.Release) once no held
+// gradient and no value of the graph (inputs, outputs, parameters, seeds, whatever a
+// user-defined Function's Backward returned) shares it. Storage is identified by its
+// first element, which views (Reshape) share. All methods are no-ops on a nil
+// *gradRefs.
+type gradRefs struct {
+	held      map[*float32]int
+	protected map[*float32]bool
+	released  map[*float32]bool
+	pending   []*tensor.Tensor // candidates to release at the next flush
+}
+
+func storageKey(t *tensor.Tensor) *float32 {
+	d := t.Data()
+	if len(d) == 0 {
+		return nil
+	}
+	return unsafe.SliceData(d)
+}
+
+func newGradRefs(order []*Var, seeds []*Var) *gradRefs {
+	rc := &gradRefs{held: map[*float32]int{}, protected: map[*float32]bool{}, released: map[*float32]bool{}}
+	for _, v := range order {
+		rc.protect(v.value)
+		for _, in := range v.node.inputs {
+			rc.protect(in.value)
+		}
+	}
+	for _, s := range seeds {
+		rc.protect(s.value)
+	}
+	return rc
+}
+
+func (rc *gradRefs) protect(t *tensor.Tensor) {
+	if rc != nil {
+		if k := storageKey(t); k != nil {
+			rc.protected[k] = true
+		}
+	}
+}
+
+// hold counts one more held gradient on t's storage.
+func (rc *gradRefs) hold(t *tensor.Tensor) {
+	if rc == nil {
+		return
+	}
+	if k := storageKey(t); k != nil {
+		rc.held[k]++
+		delete(rc.released, k) // recycled storage in use again
+	}
+}
+
+// drop counts one held gradient less on t's storage and queues t for release.
+func (rc *gradRefs) drop(t *tensor.Tensor) {
+	if rc == nil {
+		return
+	}
+	if k := storageKey(t); k != nil {
+		rc.held[k]--
+		rc.pending = append(rc.pending, t)
+	}
+}
+
+// unstored queues t, a gradient computed but not held, for release.
+func (rc *gradRefs) unstored(t *tensor.Tensor) {
+	if rc != nil {
+		rc.pending = append(rc.pending, t)
+	}
+}
+
+// exclusive reports whether t's storage is held by exactly one gradient and shared
+// with no value of the graph.
+func (rc *gradRefs) exclusive(t *tensor.Tensor) bool {
+	k := storageKey(t)
+	return k != nil && rc.held[k] == 1 && !rc.protected[k]
+}
+
+// flush releases the queued tensors whose storage nothing holds or protects.
+func (rc *gradRefs) flush() {
+	for _, t := range rc.pending {
+		k := storageKey(t)
+		if k == nil || rc.held[k] > 0 || rc.protected[k] || rc.released[k] {
+			continue
+		}
+		delete(rc.held, k)
+		rc.released[k] = true
+		t.Release()
+	}
+	rc.pending = rc.pending[:0]
 }
 
 func seedFor(op string, out *Var, seed *tensor.Tensor, createGraph bool) *Var {
@@ -98,17 +219,23 @@ func (v *Var) BackwardWith(seed *tensor.Tensor) {
 		tensor.Panicf("Backward", "%s does not require gradients", v)
 	}
 	s := seedFor("Backward", v, seed, false)
-	grads := propagate([]*Var{v}, []*Var{s})
+	grads, rc := propagate([]*Var{v}, []*Var{s}, true)
 	for w, g := range grads {
 		if w.node != nil || !w.requiresGrad {
 			continue
 		}
-		if w.grad == nil {
+		switch {
+		case w.grad == nil && rc.exclusive(g.value):
+			w.grad = g.value // a temporary nothing else holds: adopt it
+			rc.protect(g.value)
+		case w.grad == nil:
 			w.grad = g.value.Clone()
-		} else {
+		default:
 			w.grad.AddInPlace(g.value)
+			rc.drop(g.value)
 		}
 	}
+	rc.flush()
 }
 
 // Grad returns the gradients of the sum of outputs with respect to inputs, like
@@ -126,7 +253,7 @@ func Grad(outputs, inputs []*Var, seeds []*tensor.Tensor, createGraph bool) []*V
 		}
 		ss[i] = seedFor("Grad", o, s, createGraph)
 	}
-	grads := propagate(outputs, ss)
+	grads, _ := propagate(outputs, ss, false)
 	res := make([]*Var, len(inputs))
 	for i, in := range inputs {
 		g := grads[in]

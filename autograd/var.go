@@ -25,6 +25,7 @@ type node struct {
 	op       string
 	inputs   []*Var
 	backward func(g *Var) []*Var // gradients for inputs, nil where none flows
+	custom   bool                // a user-defined Function (Apply)
 }
 
 // NewVar wraps t as a leaf. With requiresGrad, Backward accumulates its gradient.
@@ -176,5 +177,8 @@ func Apply(f Function, inputs ...*Var) *Var {
 	out = record(f.Name(), f.Forward(vals...), inputs, func(g *Var) []*Var {
 		return f.Backward(g, inputs, out)
 	})
+	if out.node != nil {
+		out.node.custom = true
+	}
 	return out
 }

@@ -34,7 +34,13 @@ func numel(op string, shape []int) int {
 // New returns a zero-filled tensor of the given shape. New() is a scalar.
 func New(shape ...int) *Tensor {
 	n := numel("New", shape)
-	return &Tensor{shape: slices.Clone(shape), data: make([]float32, n)}
+	data := pooledBuf(n)
+	if data == nil {
+		data = make([]float32, n)
+	} else {
+		clear(data)
+	}
+	return &Tensor{shape: slices.Clone(shape), data: data}
 }
 
 // Zeros is New: a tensor of the given shape filled with 0.

@@ -1,0 +1,58 @@
+package autograd
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/genblocks/genblocks/tensor"
+	"github.com/stretchr/testify/require"
+)
+
+// Backward recycles its gradient temporaries (tensor.Release); the gradients must be
+// exactly those of Grad, which does not, on a graph full of aliasing: a value used
+// several times, Add(x, x), reshape views, an unused branch, and tensors large enough
+// to be pooled, over several steps so that recycled storage is reused.
+func TestBackwardRecyclingMatchesGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	w1 := Param(tensor.Randn(rng, 64, 96))
+	w2 := Param(tensor.Randn(rng, 96, 96))
+	b := Param(tensor.Randn(rng, 96))
+	loss := func(x *Var) *Var {
+		h := Tanh(Add(MatMul(x, w1), b))              // (128,96)
+		h2 := Add(h, h)                               // both inputs alias one gradient
+		r := Reshape(Mul(h2, MatMul(h, w2)), 96, 128) // a view
+		u := Sum(Mul(Reshape(r, 128, 96), h), false)
+		_ = Exp(h) // a branch the loss does not use
+		return Add(u, Sum(Square(MatMul(h2, w2)), false))
+	}
+	for step := range 3 {
+		x := Const(tensor.Randn(rng, 128, 64))
+		want := Grad([]*Var{loss(x)}, []*Var{w1, w2, b}, nil, false)
+		for _, p := range []*Var{w1, w2, b} {
+			p.ZeroGrad()
+		}
+		loss(x).Backward()
+		for i, p := range []*Var{w1, w2, b} {
+			require.Equal(t, want[i].Value().Data(), p.Grad().Data(), "step %d param %d", step, i)
+		}
+	}
+}
+
+// A user-defined Function's gradients are never recycled: its Backward may keep them.
+func TestBackwardKeepsCustomFunctionGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	f := &keepGrad{}
+	x := Param(tensor.Randn(rng, 80, 80))
+	Sum(Apply(f, Mul(x, x)), false).Backward()
+	require.NotNil(t, f.kept.Data())
+	require.Len(t, f.kept.Data(), 6400)
+}
+
+type keepGrad struct{ kept *tensor.Tensor }
+
+func (*keepGrad) Name() string                                { return "keep_grad" }
+func (*keepGrad) Forward(in ...*tensor.Tensor) *tensor.Tensor { return in[0].Clone() }
+func (k *keepGrad) Backward(g *Var, _ []*Var, _ *Var) []*Var {
+	k.kept = g.Value().Clone()
+	return []*Var{NoGrad(k.kept)}
+}
