@@ -1,6 +1,9 @@
 package tensor
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // poolMin is the smallest tensor, in values, whose storage is recycled; smaller ones
 // are cheap enough for the garbage collector.
@@ -42,4 +45,15 @@ func (t *Tensor) Release() {
 		p.(*sync.Pool).Put(&b)
 	}
 	t.data = nil
+}
+
+// empty returns a tensor of the given shape whose values are undefined: recycled
+// storage is not cleared. The caller must write every value.
+func empty(shape ...int) *Tensor {
+	n := numel("New", shape)
+	data := pooledBuf(n)
+	if data == nil {
+		data = make([]float32, n)
+	}
+	return &Tensor{shape: slices.Clone(shape), data: data}
 }

@@ -10,7 +10,7 @@ func ChannelAffine(x, w, b *Tensor) *Tensor {
 	if b != nil {
 		checkChannelVec(op, x, b, c)
 	}
-	y := New(x.shape...)
+	y := empty(x.shape...)
 	parallel(n*c, max(1, grainCheap/max(s, 1)), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			ch := p % c
@@ -40,7 +40,7 @@ func ChannelAffineGrad(x, w, g *Tensor, wantX, wantW, wantB bool) (dx, dw, db *T
 		Panicf(op, "input %s and output gradient %s differ", ShapeString(x.shape), ShapeString(g.shape))
 	}
 	if wantX {
-		dx = New(x.shape...)
+		dx = empty(x.shape...)
 	}
 	if wantW {
 		dw = New(c)

@@ -336,7 +336,7 @@ func addBias(op string, y, b *Tensor) {
 func Conv2d(x, w, b *Tensor, cfg Conv2dConfig) *Tensor {
 	const op = "Conv2d"
 	p := planConv(op, x.shape, w.shape, cfg)
-	out := New(p.out...)
+	out := empty(p.out...) // the convolution writes every value
 	if b != nil {
 		// Check the bias before the work.
 		if len(b.shape) != 1 || b.shape[0] != p.out[1] {

@@ -9,7 +9,7 @@ func BCEWithLogits(x, t *Tensor) *Tensor {
 	if !SameShape(x, t) {
 		Panicf("BCEWithLogits", "shapes %s and %s differ", ShapeString(x.shape), ShapeString(t.shape))
 	}
-	out := New(x.shape...)
+	out := empty(x.shape...)
 	parallel(len(out.data), grainExp, func(lo, hi int) {
 		kernels.BCEWithLogits(out.data[lo:hi], x.data[lo:hi], t.data[lo:hi])
 	})
@@ -22,7 +22,7 @@ func BCEWithLogitsGrad(x, t, g *Tensor) *Tensor {
 	if !SameShape(x, t) || !SameShape(x, g) {
 		Panicf("BCEWithLogitsGrad", "shapes %s, %s and %s differ", ShapeString(x.shape), ShapeString(t.shape), ShapeString(g.shape))
 	}
-	out := New(x.shape...)
+	out := empty(x.shape...)
 	parallel(len(out.data), grainExp, func(lo, hi int) {
 		kernels.BCEWithLogitsGrad(out.data[lo:hi], x.data[lo:hi], t.data[lo:hi], g.data[lo:hi])
 	})

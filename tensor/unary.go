@@ -3,7 +3,7 @@ package tensor
 import "github.com/genblocks/genblocks/tensor/internal/kernels"
 
 func unary(op kernels.UnOp, t *Tensor, alpha float32) *Tensor {
-	out := New(t.shape...)
+	out := empty(t.shape...)
 	parallel(len(out.data), unaryGrain(op), func(lo, hi int) {
 		kernels.Unary(op, out.data[lo:hi], t.data[lo:hi], alpha)
 	})
@@ -72,7 +72,7 @@ func Step(t *Tensor) *Tensor { return unary(kernels.Step, t, 0) }
 
 // Clamp returns t limited to [lo, hi].
 func Clamp(t *Tensor, lo, hi float32) *Tensor {
-	out := New(t.shape...)
+	out := empty(t.shape...)
 	kernels.Clamp(out.data, t.data, lo, hi)
 	return out
 }
@@ -138,7 +138,7 @@ func UnaryGrad(op string, x, y, g *Tensor, alpha float32) *Tensor {
 	if !SameShape(x, y) || !SameShape(x, g) {
 		Panicf("UnaryGrad", "shapes %s, %s and %s differ", ShapeString(x.shape), ShapeString(y.shape), ShapeString(g.shape))
 	}
-	out := New(x.shape...)
+	out := empty(x.shape...)
 	parallel(len(out.data), unaryGrain(k), func(lo, hi int) {
 		kernels.UnaryGrad(k, out.data[lo:hi], x.data[lo:hi], y.data[lo:hi], g.data[lo:hi], alpha)
 	})

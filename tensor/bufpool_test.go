@@ -1,0 +1,63 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// poisonPool puts NaN-filled storage of n values in the pool, as a released tensor's
+// would be, so that an op that leaves a value of an empty() result unwritten shows it.
+func poisonPool(n int) {
+	for range 4 {
+		t := Full(float32(math.NaN()), n)
+		t.Release()
+	}
+}
+
+// Ops that build their result with empty() write every value of it.
+func TestEmptyResultsAreFullyWritten(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := Randn(rng, 4, 8, 16, 16) // 8192 values, pooled
+	w := Randn(rng, 8)
+	cases := map[string]func() *Tensor{
+		"relu":       func() *Tensor { return ReLU(x) },
+		"exp":        func() *Tensor { return Exp(x) },
+		"clamp":      func() *Tensor { return Clamp(x, -0.5, 0.5) },
+		"unary_grad": func() *Tensor { return UnaryGrad("tanh", x, Tanh(x), x, 0) },
+		"bce":        func() *Tensor { return BCEWithLogits(x, Sigmoid(x)) },
+		"bce_grad":   func() *Tensor { return BCEWithLogitsGrad(x, Sigmoid(x), x) },
+		"affine":     func() *Tensor { return ChannelAffine(x, w, w) },
+		"affine_dx": func() *Tensor {
+			dx, _, _ := ChannelAffineGrad(x, w, x, true, true, true)
+			return dx
+		},
+		"conv3x3": func() *Tensor {
+			return Conv2d(x, Randn(rng, 8, 8, 3, 3), nil, Conv2dConfig{Padding: [2]int{1, 1}})
+		},
+		"conv_s2": func() *Tensor {
+			return Conv2d(Randn(rng, 4, 8, 32, 32), Randn(rng, 8, 8, 4, 4), nil, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
+		},
+		"conv1x1_grouped": func() *Tensor {
+			return Conv2d(x, Randn(rng, 8, 4, 1, 1), nil, Conv2dConfig{Groups: 2})
+		},
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			poisonPool(len(f().data))
+			y := f()
+			for i, v := range y.data {
+				require.False(t, math.IsNaN(float64(v)), "value %d unwritten", i)
+			}
+		})
+	}
+}
+
+func TestReleaseEmptiesTensor(t *testing.T) {
+	x := New(64, 64)
+	x.Release()
+	require.Empty(t, x.Data())
+	require.Panics(t, func() { x.At(0, 0) })
+}
