@@ -267,3 +267,31 @@ func Grad(outputs, inputs []*Var, seeds []*tensor.Tensor, createGraph bool) []*V
 	}
 	return res
 }
+
+// ReleaseGraph hands the storage of every value computed in v's graph, v's own
+// included, back to package tensor for reuse (tensor.Release), so that the next
+// training step allocates next to nothing: call it after the optimizer step, once
+// nothing computed in the step is needed any more, as PyTorch frees a graph's buffers
+// after backward. Leaves (parameters, inputs, constants) and anything sharing their
+// storage are kept. Afterwards v and every Var of its graph are empty: using one, or
+// calling Backward through the graph again, panics.
+func (v *Var) ReleaseGraph() {
+	order := topo([]*Var{v})
+	keep := map[*float32]bool{}
+	for _, u := range order {
+		for _, in := range u.node.inputs {
+			if in.node == nil {
+				keep[storageKey(in.value)] = true
+			}
+		}
+	}
+	done := map[*float32]bool{}
+	for _, u := range order {
+		k := storageKey(u.value)
+		if k == nil || keep[k] || done[k] {
+			continue
+		}
+		done[k] = true
+		u.value.Release()
+	}
+}

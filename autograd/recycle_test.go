@@ -56,3 +56,26 @@ func (k *keepGrad) Backward(g *Var, _ []*Var, _ *Var) []*Var {
 	k.kept = g.Value().Clone()
 	return []*Var{NoGrad(k.kept)}
 }
+
+// ReleaseGraph empties the values computed in the graph but not the leaves, not a
+// value sharing a parameter's storage (a reshape of it), and not the parameters'
+// gradients.
+func TestReleaseGraph(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	w := Param(tensor.Randn(rng, 64, 96))
+	x := Const(tensor.Randn(rng, 128, 64))
+	wv := Reshape(w, 96, 64) // a view of the parameter
+	h := Tanh(MatMul(x, Reshape(wv, 64, 96)))
+	loss := Sum(Square(h), false)
+	loss.Backward()
+	grad := w.Grad().Clone()
+	loss.ReleaseGraph()
+	require.Empty(t, h.Value().Data())
+	require.Len(t, w.Value().Data(), 64*96)
+	require.Len(t, wv.Value().Data(), 64*96)
+	require.Len(t, x.Value().Data(), 128*64)
+	require.Equal(t, grad.Data(), w.Grad().Data())
+	// The next step reuses the storage and computes the same thing.
+	h2 := Tanh(MatMul(x, w))
+	require.Equal(t, grad.Data(), Grad([]*Var{Sum(Square(h2), false)}, []*Var{w}, nil, false)[0].Value().Data())
+}

@@ -306,6 +306,7 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 			return st, err
 		}
 		t.DOpt.Step()
+		loss.ReleaseGraph() // fake survives: the loss saw it detached
 	}
 
 	// Generator step: the discriminator's parameters are frozen so only the
@@ -333,6 +334,7 @@ func (t *Trainer) Step(next func() Batch) (Stats, error) {
 		return st, err
 	}
 	t.GOpt.Step()
+	gl.ReleaseGraph()
 	t.GOpt.ZeroGrad()
 	t.DOpt.ZeroGrad()
 	if t.EMA != nil {

@@ -101,6 +101,7 @@ func buildGPT(rng *rand.Rand) func() {
 		loss := nn.CrossEntropyLoss(autograd.Reshape(logits, -1, gptVocab), tgt, nn.CrossEntropyConfig{})
 		loss.Backward()
 		opt.Step()
+		loss.ReleaseGraph() // the next step reuses the memory
 	}
 }
 

@@ -111,6 +111,7 @@ func buildUNet(rng *rand.Rand) func() {
 		loss := nn.MSELoss(net.forward(autograd.Const(xt), t), autograd.Const(noise), nn.Mean)
 		loss.Backward()
 		opt.Step()
+		loss.ReleaseGraph() // the next step reuses the memory
 	}
 }
 

@@ -22,6 +22,7 @@ func buildMLP(rng *rand.Rand) func() {
 		loss := nn.CrossEntropyLoss(net.Forward(autograd.Const(x)), y, nn.CrossEntropyConfig{})
 		loss.Backward()
 		opt.Step()
+		loss.ReleaseGraph() // the next step reuses the memory
 	}
 }
 
@@ -57,6 +58,7 @@ func buildVAE(rng *rand.Rand) func() {
 		loss := autograd.MulScalar(autograd.Add(rec, kl), 1.0/128)
 		loss.Backward()
 		opt.Step()
+		loss.ReleaseGraph() // the next step reuses the memory
 	}
 }
 
@@ -97,11 +99,13 @@ func buildDCGAN(rng *rand.Rand) func() {
 			nn.BCEWithLogitsLoss(d.Forward(fake.Detach()), zeros, nn.Mean))
 		lossD.Backward()
 		optD.Step()
+		lossD.ReleaseGraph() // the next step reuses the memory
 		// Generator: non-saturating loss through the discriminator.
 		optG.ZeroGrad()
 		lossG := nn.BCEWithLogitsLoss(d.Forward(fake), ones, nn.Mean)
 		lossG.Backward()
 		optG.Step()
+		lossG.ReleaseGraph() // the next step reuses the memory
 	}
 }
 

@@ -277,6 +277,7 @@ func train(ctx context.Context, o options) error {
 			ema.Update()
 			step++
 			l := float64(loss.Item())
+			loss.ReleaseGraph() // the next step reuses the memory
 			if avg == 0 {
 				avg = l
 			}

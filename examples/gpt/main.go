@@ -194,6 +194,7 @@ func trainLoop(o options, m *transformer.GPT, tok *transformer.CharTokenizer, op
 		opt.Step()
 		h.Step++
 		l := float64(loss.Item())
+		loss.ReleaseGraph() // the next step reuses the memory
 		if smooth == 0 {
 			smooth = l
 		}

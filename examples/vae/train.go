@@ -158,6 +158,7 @@ func train(f trainFlags) (*report, error) {
 			cpu += cpuTime() - c0
 			fields := []progress.Field{progress.Int("epoch", epoch), progress.Float("-elbo", run/runN),
 				progress.Float("kl", float64(l.KL.Item()))}
+			l.Total.ReleaseGraph() // the next step reuses the memory
 			if budget > 0 {
 				fields = append(fields, progress.Str("left", (budget-trained).Round(time.Second).String()))
 			}
