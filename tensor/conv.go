@@ -145,13 +145,18 @@ func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32) {
 }
 
 // implicitBackwardWeight adds the weight gradient to dw with implicit GEMMs that read
-// the column matrix of each image in place in its padded copy.
+// the column matrix of each image in place in its padded copy. Each piece of the batch
+// accumulates dwᵀ (per group (K, coutg)) privately; the pieces' sums are added up and
+// transposed into dw once at the end.
 func (p *convPlan) implicitBackwardWeight(dw, x, gy []float32) {
 	g := p.geo
 	ic := newImplicitConv(g)
 	K := g.ColRows()
 	inSz, outSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW
-	var mu sync.Mutex
+	var (
+		mu   sync.Mutex
+		accs []*[]float32
+	)
 	p.samples(func(lo, hi int, _ sgemmFunc) {
 		threads := 1
 		if hi-lo == p.n {
@@ -161,20 +166,29 @@ func (p *convPlan) implicitBackwardWeight(dw, x, gy []float32) {
 		defer putScratch(xp)
 		defer putScratch(gext)
 		accBuf := getScratch(p.groups * K * p.coutg)
-		defer putScratch(accBuf)
-		acc := *accBuf // per group (K, coutg): dwᵀ
+		acc := *accBuf
 		clear(acc)
 		for i := lo * p.groups; i < hi*p.groups; i++ {
 			gr := i % p.groups
 			ic.weightGrad(acc[gr*K*p.coutg:(gr+1)*K*p.coutg], x[i*inSz:(i+1)*inSz], gy[i*outSz:(i+1)*outSz], p.coutg, *xp, *gext, threads)
 		}
 		mu.Lock()
-		for gr := range p.groups {
-			o := gr * p.coutg * K
-			transposeInto(dw[o:o+p.coutg*K], acc[o:o+p.coutg*K], K, p.coutg, true)
-		}
+		accs = append(accs, accBuf)
 		mu.Unlock()
 	})
+	if len(accs) == 0 {
+		return // an empty batch
+	}
+	sum := *accs[0]
+	for _, a := range accs[1:] {
+		kernels.Axpy(1, *a, sum)
+		putScratch(a)
+	}
+	for gr := range p.groups {
+		o := gr * p.coutg * K
+		transposeInto(dw[o:o+p.coutg*K], sum[o:o+p.coutg*K], K, p.coutg, true)
+	}
+	putScratch(accs[0])
 }
 
 // implicitBackwardInput computes dx from gy with one implicit GEMM per input phase of

@@ -335,3 +335,13 @@ func ExampleMaxPool2d() {
 	fmt.Println(y.Data(), argmax.Data())
 	// Output: [5 8 9 7] [1 6 12 11]
 }
+
+// An empty batch gives empty results and a zero weight gradient.
+func TestConvEmptyBatch(t *testing.T) {
+	x, w := New(0, 2, 5, 5), Ones(3, 2, 3, 3)
+	cfg := Conv2dConfig{Padding: [2]int{1, 1}}
+	require.Equal(t, []int{0, 3, 5, 5}, Conv2d(x, w, nil, cfg).Shape())
+	g := New(0, 3, 5, 5)
+	require.Equal(t, []int{0, 2, 5, 5}, Conv2dBackwardInput(g, w, x.Shape(), cfg).Shape())
+	require.Equal(t, make([]float32, 54), Conv2dBackwardWeight(x, g, w.Shape(), cfg).Data())
+}
