@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/genblocks/genblocks/tensor/internal/kernels"
+import (
+	"slices"
+
+	"github.com/genblocks/genblocks/tensor/internal/kernels"
+)
 
 // causalValid returns how many leading entries of row i of a (Tq,Tk) causal attention
 // matrix are unmasked: the query at position i sees the keys up to i+Tk-Tq.
@@ -91,4 +95,95 @@ func Attention(q, k, v *Tensor, n int, scale float32, causal bool) *Tensor {
 		}
 	})
 	return out
+}
+
+// sdpaShape checks the operands of ScaledDotProductAttention and returns the number of
+// (batch, head) pairs and the matrix sizes.
+func sdpaShape(op string, q, k, v *Tensor) (nb, tq, tk, d, dv int) {
+	nd := len(q.shape)
+	ok := nd >= 2 && len(k.shape) == nd && len(v.shape) == nd &&
+		slices.Equal(q.shape[:nd-2], k.shape[:nd-2]) && slices.Equal(q.shape[:nd-2], v.shape[:nd-2]) &&
+		k.shape[nd-1] == q.shape[nd-1] && v.shape[nd-2] == k.shape[nd-2]
+	if !ok {
+		Panicf(op, "q %s, k %s and v %s, want (…,Tq,D), (…,Tk,D) and (…,Tk,Dv) with the same leading axes",
+			ShapeString(q.shape), ShapeString(k.shape), ShapeString(v.shape))
+	}
+	nb = 1
+	for _, s := range q.shape[:nd-2] {
+		nb *= s
+	}
+	return nb, q.shape[nd-2], k.shape[nd-2], q.shape[nd-1], v.shape[nd-1]
+}
+
+// attentionWeights computes into p (Tq,Tk) the attention weights ScaledSoftmax(q·kᵀ,
+// scale, causal) of one (batch, head) pair, using s (Tq,Tk) as scratch for the scores.
+func attentionWeights(p, s, q, k []float32, tq, tk, d int, scale float32, causal bool) {
+	kernels.SgemmSerial(false, true, tq, tk, d, 1, q, d, k, d, 0, s, tk) // (Tq,D)·(Tk,D)ᵀ -> (Tq,Tk)
+	for i := range tq {
+		valid := tk
+		if causal {
+			valid = causalValid(i, tq, tk)
+		}
+		kernels.ScaledSoftmaxRow(p[i*tk:(i+1)*tk], s[i*tk:(i+1)*tk], scale, valid)
+	}
+}
+
+// ScaledDotProductAttention returns ScaledSoftmax(q·kᵀ, scale, causal)·v for q (…,Tq,D),
+// k (…,Tk,D) and v (…,Tk,Dv) with the same leading axes, as (…,Tq,Dv): the values
+// MatMul and ScaledSoftmax give, computed one (batch, head) pair at a time in cache-sized
+// scratch, without a (…,Tq,Tk) tensor. It panics if the shapes do not fit.
+func ScaledDotProductAttention(q, k, v *Tensor, scale float32, causal bool) *Tensor {
+	nb, tq, tk, d, dv := sdpaShape("ScaledDotProductAttention", q, k, v)
+	out := New(append(slices.Clone(q.shape[:len(q.shape)-1]), dv)...)
+	if len(out.data) == 0 {
+		return out
+	}
+	work := tq * tk * (d + dv)
+	parallel(nb, max(1, matmulGrainWork/max(work, 1)), func(lo, hi int) {
+		scratch := make([]float32, 2*tq*tk)
+		s, p := scratch[:tq*tk], scratch[tq*tk:]
+		for bh := lo; bh < hi; bh++ {
+			attentionWeights(p, s, q.data[bh*tq*d:], k.data[bh*tk*d:], tq, tk, d, scale, causal)
+			kernels.SgemmSerial(false, false, tq, dv, tk, 1, p, tk, v.data[bh*tk*dv:], dv, 0, out.data[bh*tq*dv:], dv) // (Tq,Tk)·(Tk,Dv) -> (Tq,Dv)
+		}
+	})
+	return out
+}
+
+// ScaledDotProductAttentionGrad returns the gradients of ScaledDotProductAttention(q, k,
+// v, scale, causal) with respect to q, k and v given the output gradient g (…,Tq,Dv). The
+// attention weights are recomputed one (batch, head) pair at a time. It panics if the
+// shapes do not fit.
+func ScaledDotProductAttentionGrad(q, k, v, g *Tensor, scale float32, causal bool) (dq, dk, dv *Tensor) {
+	const op = "ScaledDotProductAttentionGrad"
+	nb, tq, tk, d, dvn := sdpaShape(op, q, k, v)
+	if want := append(slices.Clone(q.shape[:len(q.shape)-1]), dvn); !slices.Equal(g.shape, want) {
+		Panicf(op, "gradient %s for an output of %s", ShapeString(g.shape), ShapeString(want))
+	}
+	dq, dk, dv = New(q.shape...), New(k.shape...), New(v.shape...)
+	if nb == 0 || tq == 0 || tk == 0 {
+		return dq, dk, dv
+	}
+	work := tq * tk * (d + dvn)
+	parallel(nb, max(1, matmulGrainWork/max(3*work, 1)), func(lo, hi int) {
+		scratch := make([]float32, 2*tq*tk)
+		ds, p := scratch[:tq*tk], scratch[tq*tk:]
+		for bh := lo; bh < hi; bh++ {
+			qb, kb, vb, gb := q.data[bh*tq*d:], k.data[bh*tk*d:], v.data[bh*tk*dvn:], g.data[bh*tq*dvn:]
+			attentionWeights(p, ds, qb, kb, tq, tk, d, scale, causal)
+			kernels.SgemmSerial(true, false, tk, dvn, tq, 1, p, tk, gb, dvn, 0, dv.data[bh*tk*dvn:], dvn) // (Tq,Tk)ᵀ·(Tq,Dv) -> (Tk,Dv)
+			kernels.SgemmSerial(false, true, tq, tk, dvn, 1, gb, dvn, vb, dvn, 0, ds, tk)                 // (Tq,Dv)·(Tk,Dv)ᵀ -> (Tq,Tk)
+			for i := range tq {
+				valid := tk
+				if causal {
+					valid = causalValid(i, tq, tk)
+				}
+				row := ds[i*tk : (i+1)*tk]
+				kernels.ScaledSoftmaxRowGrad(row, p[i*tk:(i+1)*tk], row, scale, valid)
+			}
+			kernels.SgemmSerial(false, false, tq, d, tk, 1, ds, tk, kb, d, 0, dq.data[bh*tq*d:], d) // (Tq,Tk)·(Tk,D) -> (Tq,D)
+			kernels.SgemmSerial(true, false, tk, d, tq, 1, ds, tk, qb, d, 0, dk.data[bh*tk*d:], d)  // (Tq,Tk)ᵀ·(Tq,D) -> (Tk,D)
+		}
+	})
+	return dq, dk, dv
 }
