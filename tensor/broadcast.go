@@ -284,10 +284,10 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 }
 
 // sumToPlan adds src into dst through the loop nest p over src's shape (operand 0 is
-// src, operand 1 the broadcast dst). Large sums are split over the worker pool: by
-// columns when the inner axis is kept (each piece then owns its outputs), by rows when
-// every row has outputs of its own, and otherwise by rows into private partial sums
-// that are added up at the end.
+// src, operand 1 the broadcast dst). Large sums are split over the worker pool: by rows
+// when every row has outputs of its own; by rows into private partial sums, added up at
+// the end, when dst is small (a bias gradient); otherwise by columns when the inner axis
+// is kept (each piece then owns its outputs).
 func sumToPlan(dst, src []float32, p plan) {
 	acc := func(dst []float32) func(offs []int, n int, st []int) {
 		return func(offs []int, n int, st []int) {
@@ -295,40 +295,34 @@ func sumToPlan(dst, src []float32, p plan) {
 		}
 	}
 	last := len(p.shape) - 1
-	n, rows := p.shape[last], p.rows()
+	n, rows, inner := p.shape[last], p.rows(), p.strides[1][last]
 	parts := min(kernels.Threads(), len(src)/grainCheap)
-	if parts <= 1 {
+	switch {
+	case parts <= 1:
 		p.run(acc(dst))
-		return
-	}
-	if p.strides[1][last] == 1 {
-		// The inner axis is kept: split the columns.
+	case inner == 0 && !slices.Contains(p.strides[1][:last], 0):
+		p.runParallel(grainCheap, acc(dst))
+	case len(dst)*parts <= len(src)/4:
+		partial := make([]float32, (parts-1)*len(dst))
+		parallel(parts, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				d := dst
+				if i > 0 {
+					d = partial[(i-1)*len(dst) : i*len(dst)]
+				}
+				p.runRange(i*rows/parts, (i+1)*rows/parts, acc(d))
+			}
+		})
+		for i := 1; i < parts; i++ {
+			kernels.Axpy(1, partial[(i-1)*len(dst):i*len(dst)], dst)
+		}
+	case inner == 1:
 		parallel(n, max(8, grainCheap/max(rows, 1)), func(lo, hi int) {
 			p.runRange(0, rows, func(offs []int, _ int, _ []int) {
 				kernels.Axpy(1, src[offs[0]+lo:offs[0]+hi], dst[offs[1]+lo:offs[1]+hi])
 			})
 		})
-		return
-	}
-	if p.strides[1][last] == 0 && !slices.Contains(p.strides[1][:last], 0) {
-		p.runParallel(grainCheap, acc(dst))
-		return
-	}
-	if len(dst)*parts > len(src)/4 {
+	default:
 		p.run(acc(dst))
-		return
-	}
-	partial := make([]float32, (parts-1)*len(dst))
-	parallel(parts, 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			d := dst
-			if i > 0 {
-				d = partial[(i-1)*len(dst) : i*len(dst)]
-			}
-			p.runRange(i*rows/parts, (i+1)*rows/parts, acc(d))
-		}
-	})
-	for i := 1; i < parts; i++ {
-		kernels.Axpy(1, partial[(i-1)*len(dst):i*len(dst)], dst)
 	}
 }

@@ -298,13 +298,14 @@ func TestSumToLarge(t *testing.T) {
 	cases := []struct {
 		from, to []int
 	}{
-		{[]int{512, 128}, []int{128}},         // bias gradient: columns
-		{[]int{8, 256, 64}, []int{64}},        // columns, two reduced axes
+		{[]int{512, 128}, []int{128}},         // bias gradient: partial sums
+		{[]int{8, 256, 64}, []int{64}},        // partial sums, two reduced axes
 		{[]int{2, 40000}, []int{1, 40000}},    // columns, wide output
 		{[]int{256, 128}, []int{256, 1}},      // row sums: rows
 		{[]int{64, 64, 16}, []int{64, 1, 1}},  // rows after merging axes
 		{[]int{8, 64, 128}, []int{1, 64, 1}},  // partial sums
 		{[]int{4, 20000, 2}, []int{20000, 1}}, // partial sums, large output
+		{[]int{3, 20000, 2}, []int{20000, 1}}, // one goroutine: too large for partial sums
 		{[]int{300, 300}, []int{}},            // everything
 	}
 	for _, c := range cases {
