@@ -115,11 +115,26 @@ func sdpaShape(op string, q, k, v *Tensor) (nb, tq, tk, d, dv int) {
 	return nb, q.shape[nd-2], k.shape[nd-2], q.shape[nd-1], v.shape[nd-1]
 }
 
-// attentionWeights computes into p (Tq,Tk) the attention weights ScaledSoftmax(q·kᵀ,
-// scale, causal) of one (batch, head) pair, using s (Tq,Tk) as scratch for the scores.
-func attentionWeights(p, s, q, k []float32, tq, tk, d int, scale float32, causal bool) {
-	kernels.SgemmSerial(false, true, tq, tk, d, 1, q, d, k, d, 0, s, tk) // (Tq,D)·(Tk,D)ᵀ -> (Tq,Tk)
-	for i := range tq {
+// attentionBlock is how many query rows the fused attention handles at once; with
+// causal, a block only multiplies with the keys its last row sees.
+const attentionBlock = 32
+
+// attentionKeys returns how many leading keys query rows [r0,r1) of a (Tq,Tk) attention
+// use: all of them without causal or when a row sees nothing (its weights are then
+// uniform), else those the last row sees.
+func attentionKeys(r0, r1, tq, tk int, causal bool) int {
+	if !causal || causalValid(r0, tq, tk) == 0 {
+		return tk
+	}
+	return causalValid(r1-1, tq, tk)
+}
+
+// attentionWeights computes into rows [r0,r1) of p (Tq,Tk) the attention weights
+// ScaledSoftmax(q·kᵀ, scale, causal) of one (batch, head) pair over the first kb keys
+// (the rest are 0), using s (Tq,Tk) as scratch for the scores.
+func attentionWeights(p, s, q, k []float32, r0, r1, kb, tq, tk, d int, scale float32, causal bool) {
+	kernels.SgemmSerial(false, true, r1-r0, kb, d, 1, q[r0*d:], d, k, d, 0, s[r0*tk:], tk) // (r,D)·(kb,D)ᵀ -> (r,kb)
+	for i := r0; i < r1; i++ {
 		valid := tk
 		if causal {
 			valid = causalValid(i, tq, tk)
@@ -143,8 +158,13 @@ func ScaledDotProductAttention(q, k, v *Tensor, scale float32, causal bool) *Ten
 		scratch := make([]float32, 2*tq*tk)
 		s, p := scratch[:tq*tk], scratch[tq*tk:]
 		for bh := lo; bh < hi; bh++ {
-			attentionWeights(p, s, q.data[bh*tq*d:], k.data[bh*tk*d:], tq, tk, d, scale, causal)
-			kernels.SgemmSerial(false, false, tq, dv, tk, 1, p, tk, v.data[bh*tk*dv:], dv, 0, out.data[bh*tq*dv:], dv) // (Tq,Tk)·(Tk,Dv) -> (Tq,Dv)
+			qb, kb, vb, ob := q.data[bh*tq*d:], k.data[bh*tk*d:], v.data[bh*tk*dv:], out.data[bh*tq*dv:]
+			for r0 := 0; r0 < tq; r0 += attentionBlock {
+				r1 := min(r0+attentionBlock, tq)
+				n := attentionKeys(r0, r1, tq, tk, causal)
+				attentionWeights(p, s, qb, kb, r0, r1, n, tq, tk, d, scale, causal)
+				kernels.SgemmSerial(false, false, r1-r0, dv, n, 1, p[r0*tk:], tk, vb, dv, 0, ob[r0*dv:], dv) // (r,n)·(n,Dv) -> (r,Dv)
+			}
 		}
 	})
 	return out
@@ -170,19 +190,25 @@ func ScaledDotProductAttentionGrad(q, k, v, g *Tensor, scale float32, causal boo
 		ds, p := scratch[:tq*tk], scratch[tq*tk:]
 		for bh := lo; bh < hi; bh++ {
 			qb, kb, vb, gb := q.data[bh*tq*d:], k.data[bh*tk*d:], v.data[bh*tk*dvn:], g.data[bh*tq*dvn:]
-			attentionWeights(p, ds, qb, kb, tq, tk, d, scale, causal)
-			kernels.SgemmSerial(true, false, tk, dvn, tq, 1, p, tk, gb, dvn, 0, dv.data[bh*tk*dvn:], dvn) // (Tq,Tk)ᵀ·(Tq,Dv) -> (Tk,Dv)
-			kernels.SgemmSerial(false, true, tq, tk, dvn, 1, gb, dvn, vb, dvn, 0, ds, tk)                 // (Tq,Dv)·(Tk,Dv)ᵀ -> (Tq,Tk)
-			for i := range tq {
-				valid := tk
-				if causal {
-					valid = causalValid(i, tq, tk)
+			dqb, dkb, dvb := dq.data[bh*tq*d:], dk.data[bh*tk*d:], dv.data[bh*tk*dvn:]
+			for r0 := 0; r0 < tq; r0 += attentionBlock {
+				r1 := min(r0+attentionBlock, tq)
+				r, n := r1-r0, attentionKeys(r0, r1, tq, tk, causal)
+				attentionWeights(p, ds, qb, kb, r0, r1, n, tq, tk, d, scale, causal)
+				pr, dsr := p[r0*tk:], ds[r0*tk:]
+				kernels.SgemmSerial(true, false, n, dvn, r, 1, pr, tk, gb[r0*dvn:], dvn, 1, dvb, dvn) // dV += (r,n)ᵀ·(r,Dv)
+				kernels.SgemmSerial(false, true, r, n, dvn, 1, gb[r0*dvn:], dvn, vb, dvn, 0, dsr, tk) // (r,Dv)·(n,Dv)ᵀ -> (r,n)
+				for i := r0; i < r1; i++ {
+					valid := tk
+					if causal {
+						valid = causalValid(i, tq, tk)
+					}
+					row := ds[i*tk : (i+1)*tk]
+					kernels.ScaledSoftmaxRowGrad(row, p[i*tk:(i+1)*tk], row, scale, valid)
 				}
-				row := ds[i*tk : (i+1)*tk]
-				kernels.ScaledSoftmaxRowGrad(row, p[i*tk:(i+1)*tk], row, scale, valid)
+				kernels.SgemmSerial(false, false, r, d, n, 1, dsr, tk, kb, d, 0, dqb[r0*d:], d) // (r,n)·(n,D) -> (r,D)
+				kernels.SgemmSerial(true, false, n, d, r, 1, dsr, tk, qb[r0*d:], d, 1, dkb, d)  // dK += (r,n)ᵀ·(r,D)
 			}
-			kernels.SgemmSerial(false, false, tq, d, tk, 1, ds, tk, kb, d, 0, dq.data[bh*tq*d:], d) // (Tq,Tk)·(Tk,D) -> (Tq,D)
-			kernels.SgemmSerial(true, false, tk, d, tq, 1, ds, tk, qb, d, 0, dk.data[bh*tk*d:], d)  // (Tq,Tk)ᵀ·(Tq,D) -> (Tk,D)
 		}
 	})
 	return dq, dk, dv

@@ -92,6 +92,10 @@ func TestScaledDotProductAttention(t *testing.T) {
 		{[]int{1}, 5, 3, 2, 2, true}, // Tk < Tq: the first rows see nothing
 		{nil, 7, 7, 16, 16, true},    // no leading axes
 		{[]int{1, 2}, 128, 128, 32, 32, true},
+		{[]int{2}, 40, 70, 8, 4, true},  // several row blocks, Tk > Tq
+		{[]int{2}, 70, 40, 8, 4, true},  // several row blocks, the first rows see nothing
+		{[]int{2}, 70, 40, 8, 4, false}, // several row blocks, every key
+
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.lead, c.tq, c.tk, c.d, c.dv, c.causal), func(t *testing.T) {
