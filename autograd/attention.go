@@ -29,3 +29,27 @@ func scaledSoftmaxComposed(a *Var, scale float32, causal bool) *Var {
 	}
 	return Softmax(s, -1)
 }
+
+var _ = register("attention")
+
+// Attention returns ScaledSoftmax(q·kᵀ, scale, causal)·v for q (…,Tq,D), k (…,Tk,D) and
+// v (…,Tk,Dv) with the same leading axes, as (…,Tq,Dv), fused: forward and backward
+// work one (batch, head) pair at a time without a (…,Tq,Tk) tensor (see
+// tensor.ScaledDotProductAttention), recomputing the weights in the backward pass. A
+// gradient of the gradient goes through the composed ops. It panics if the shapes do not
+// fit.
+func Attention(q, k, v *Var, scale float32, causal bool) *Var {
+	out := tensor.ScaledDotProductAttention(q.value, k.value, v.value, scale, causal)
+	return record("attention", out, []*Var{q, k, v}, func(g *Var) []*Var {
+		if g.noGrad {
+			dq, dk, dv := tensor.ScaledDotProductAttentionGrad(q.value, k.value, v.value, g.value, scale, causal)
+			return []*Var{NoGrad(dq), NoGrad(dk), NoGrad(dv)}
+		}
+		return Grad([]*Var{Sum(Mul(attentionComposed(q, k, v, scale, causal), g), false)}, []*Var{q, k, v}, nil, true)
+	})
+}
+
+// attentionComposed is Attention written with differentiable ops.
+func attentionComposed(q, k, v *Var, scale float32, causal bool) *Var {
+	return MatMul(ScaledSoftmax(MatMulT(q, k, false, true), scale, causal), v) // (…,Tq,Tk)·(…,Tk,Dv) -> (…,Tq,Dv)
+}

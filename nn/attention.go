@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"slices"
 
 	"github.com/genblocks/genblocks/autograd"
 	"github.com/genblocks/genblocks/tensor"
@@ -43,6 +44,10 @@ func ScaledDotProductAttention(q, k, v *autograd.Var, mask *tensor.Tensor, causa
 	}
 	scale := float32(1 / math.Sqrt(float64(d)))
 	if mask == nil {
+		if slices.Equal(q.Shape()[:q.Dim()-2], k.Shape()[:k.Dim()-2]) && slices.Equal(k.Shape()[:k.Dim()-2], v.Shape()[:v.Dim()-2]) {
+			// One fused op for the whole attention, without a (…,Tq,Tk) tensor.
+			return autograd.Attention(q, k, v, scale, causal) // (…,Tq,dv)
+		}
 		// One fused op for scale, causal mask and softmax.
 		att := autograd.ScaledSoftmax(autograd.MatMulT(q, k, false, true), scale, causal) // (…,Tq,Tk)
 		return autograd.MatMul(att, v)                                                    // (…,Tq,Tk)·(…,Tk,dv) -> (…,Tq,dv)

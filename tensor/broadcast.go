@@ -1,6 +1,10 @@
 package tensor
 
-import "github.com/genblocks/genblocks/tensor/internal/kernels"
+import (
+	"slices"
+
+	"github.com/genblocks/genblocks/tensor/internal/kernels"
+)
 
 // BroadcastShapes returns the NumPy broadcast of the given shapes and panics with op's
 // name if they are incompatible.
@@ -275,8 +279,50 @@ func (t *Tensor) SumTo(shape ...int) *Tensor {
 		return out
 	}
 	p := newPlan(t.shape, strides(t.shape), bstrides(shape, t.shape))
-	p.run(func(offs []int, n int, st []int) {
-		kernels.AccumulateStrided(out.data[offs[1]:], st[1], t.data[offs[0]:offs[0]+n])
-	})
+	sumToPlan(out.data, t.data, p)
 	return out
+}
+
+// sumToPlan adds src into dst through the loop nest p over src's shape (operand 0 is
+// src, operand 1 the broadcast dst). Large sums are split over the worker pool: by rows
+// when every row has outputs of its own; by rows into private partial sums, added up at
+// the end, when dst is small (a bias gradient); otherwise by columns when the inner axis
+// is kept (each piece then owns its outputs).
+func sumToPlan(dst, src []float32, p plan) {
+	acc := func(dst []float32) func(offs []int, n int, st []int) {
+		return func(offs []int, n int, st []int) {
+			kernels.AccumulateStrided(dst[offs[1]:], st[1], src[offs[0]:offs[0]+n])
+		}
+	}
+	last := len(p.shape) - 1
+	n, rows, inner := p.shape[last], p.rows(), p.strides[1][last]
+	parts := min(kernels.Threads(), len(src)/grainCheap)
+	switch {
+	case parts <= 1:
+		p.run(acc(dst))
+	case inner == 0 && !slices.Contains(p.strides[1][:last], 0):
+		p.runParallel(grainCheap, acc(dst))
+	case len(dst)*parts <= len(src)/4:
+		partial := make([]float32, (parts-1)*len(dst))
+		parallel(parts, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				d := dst
+				if i > 0 {
+					d = partial[(i-1)*len(dst) : i*len(dst)]
+				}
+				p.runRange(i*rows/parts, (i+1)*rows/parts, acc(d))
+			}
+		})
+		for i := 1; i < parts; i++ {
+			kernels.Axpy(1, partial[(i-1)*len(dst):i*len(dst)], dst)
+		}
+	case inner == 1:
+		parallel(n, max(8, grainCheap/max(rows, 1)), func(lo, hi int) {
+			p.runRange(0, rows, func(offs []int, _ int, _ []int) {
+				kernels.Axpy(1, src[offs[0]+lo:offs[0]+hi], dst[offs[1]+lo:offs[1]+hi])
+			})
+		})
+	default:
+		p.run(acc(dst))
+	}
 }

@@ -290,3 +290,45 @@ func TestSumToBadShape(t *testing.T) {
 		})
 	}
 }
+
+// TestSumToLarge covers the sums big enough to be split over the worker pool: by
+// columns, by rows with outputs of their own, and into partial sums.
+func TestSumToLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	cases := []struct {
+		from, to []int
+	}{
+		{[]int{512, 128}, []int{128}},         // bias gradient: partial sums
+		{[]int{8, 256, 64}, []int{64}},        // partial sums, two reduced axes
+		{[]int{2, 40000}, []int{1, 40000}},    // columns, wide output
+		{[]int{256, 128}, []int{256, 1}},      // row sums: rows
+		{[]int{64, 64, 16}, []int{64, 1, 1}},  // rows after merging axes
+		{[]int{8, 64, 128}, []int{1, 64, 1}},  // partial sums
+		{[]int{4, 20000, 2}, []int{20000, 1}}, // partial sums, large output
+		{[]int{3, 20000, 2}, []int{20000, 1}}, // one goroutine: too large for partial sums
+		{[]int{300, 300}, []int{}},            // everything
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.from, "->", c.to), func(t *testing.T) {
+			x := tensor.Randn(rng, c.from...)
+			got := x.SumTo(c.to...)
+			require.Equal(t, c.to, shape(got))
+			want := make([]float64, got.Numel())
+			idx := make([]int, len(c.from))
+			for k := 0; k < x.Numel(); k++ {
+				want[bcastIndex(idx, c.to, c.from)] += float64(x.Data()[k])
+				for ax := len(idx) - 1; ax >= 0; ax-- {
+					idx[ax]++
+					if idx[ax] < c.from[ax] {
+						break
+					}
+					idx[ax] = 0
+				}
+			}
+			for i, w := range want {
+				require.False(t, math.IsNaN(float64(got.Data()[i])), "NaN at %d", i)
+				require.InDelta(t, w, float64(got.Data()[i]), 1e-3, "at %d", i)
+			}
+		})
+	}
+}

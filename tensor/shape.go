@@ -23,9 +23,11 @@ func Narrow(t *Tensor, axis, start, length int) *Tensor {
 	shape[ax] = length
 	out := New(shape...)
 	blk := length * inner
-	for o := 0; o < outer; o++ {
-		copy(out.data[o*blk:(o+1)*blk], t.data[(o*n+s)*inner:])
-	}
+	parallel(outer, max(1, grainCheap/max(blk, 1)), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			copy(out.data[o*blk:(o+1)*blk], t.data[(o*n+s)*inner:])
+		}
+	})
 	return out
 }
 
@@ -293,8 +295,51 @@ func padMaps(op string, shape []int, pads []int, mode PadMode) ([][]int, []int) 
 // axis, if a padded axis would be negative, or if a reflect pad is not shorter than its
 // axis.
 func Pad(t *Tensor, pads []int, mode PadMode, value float32) *Tensor {
-	maps, _ := padMaps("Pad", t.shape, pads, mode)
+	maps, shape := padMaps("Pad", t.shape, pads, mode)
+	if mode == PadConstant {
+		if out := padOneAxis(t, maps, shape, value); out != nil {
+			return out
+		}
+	}
 	return remap(t, maps, value)
+}
+
+// padOneAxis is Pad with PadConstant for the common case of one axis padded on either
+// side by a non-negative count (the gradient of Narrow): t's rows are copied in
+// parallel into a tensor of the padded shape, whose border New has already zeroed
+// when value is 0. It returns nil for any other padding.
+func padOneAxis(t *Tensor, maps [][]int, shape []int, value float32) *Tensor {
+	ax := -1
+	for d, m := range maps {
+		if m == nil {
+			continue
+		}
+		if ax >= 0 {
+			return nil
+		}
+		ax = d
+	}
+	if ax < 0 {
+		return nil
+	}
+	before := slices.Index(maps[ax], 0)
+	if t.shape[ax] == 0 || before < 0 || shape[ax] < t.shape[ax]+before {
+		return nil // cropping, or an empty axis
+	}
+	out := New(shape...)
+	outer, n, inner := split3(t, ax)
+	blk, oblk := n*inner, shape[ax]*inner
+	parallel(outer, max(1, grainCheap/max(oblk, 1)), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			row := out.data[o*oblk : (o+1)*oblk]
+			if value != 0 {
+				fill(row[:before*inner], value)
+				fill(row[before*inner+blk:], value)
+			}
+			copy(row[before*inner:], t.data[o*blk:(o+1)*blk])
+		}
+	})
+	return out
 }
 
 // PadGrad returns the gradient of Pad(x, pads, mode, ·) with respect to x given the

@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -253,6 +255,56 @@ func BenchmarkShapeOps(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				c.f()
+			}
+		})
+	}
+}
+
+// TestPadOneAxis checks the single-axis constant Pad (the gradient of Narrow) against
+// an element-by-element reference, for small and parallel sizes.
+func TestPadOneAxis(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	cases := []struct {
+		shape  []int
+		ax     int
+		before int
+		after  int
+		value  float32
+	}{
+		{[]int{2, 3, 4}, 1, 1, 2, 0},
+		{[]int{2, 3, 4}, 2, 0, 3, -1.5},
+		{[]int{2, 3, 4}, 0, 2, 0, 7},
+		{[]int{16, 128, 128}, 2, 128, 128, 0}, // the Narrow gradient of a fused QKV
+		{[]int{300, 200}, 0, 5, 1, 2},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.shape, c.ax, c.before, c.after), func(t *testing.T) {
+			x := Randn(rng, c.shape...)
+			nd := len(c.shape)
+			pads := make([]int, 2*nd)
+			pads[2*(nd-1-c.ax)], pads[2*(nd-1-c.ax)+1] = c.before, c.after
+			got := Pad(x, pads, PadConstant, c.value)
+			want := slices.Clone(c.shape)
+			want[c.ax] += c.before + c.after
+			require.Equal(t, want, got.Shape())
+			outer, inner := 1, 1
+			for _, d := range c.shape[:c.ax] {
+				outer *= d
+			}
+			for _, d := range c.shape[c.ax+1:] {
+				inner *= d
+			}
+			n, m := c.shape[c.ax], want[c.ax]
+			for o := range outer {
+				for i := range m {
+					for j := range inner {
+						w := c.value
+						if i >= c.before && i < c.before+n {
+							w = x.Data()[(o*n+i-c.before)*inner+j]
+						}
+						require.Equal(t, w, got.Data()[(o*m+i)*inner+j])
+					}
+				}
 			}
 		})
 	}

@@ -196,6 +196,13 @@ func AccumulateStrided(dst []float32, sd int, src []float32) {
 		dst[0] += float32(SumFloat64(src))
 		return
 	}
+	if sd == 1 {
+		dst = dst[:len(src)]
+		for i, v := range src {
+			dst[i] += v
+		}
+		return
+	}
 	for i, v := range src {
 		dst[i*sd] += v
 	}

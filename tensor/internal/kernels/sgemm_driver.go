@@ -188,23 +188,15 @@ func (g *gemmProblem) macroKernel(buf *gemmBuf, b []float32, packedA bool, ic, j
 // p*gemmMR+r. Rows past mcb are zero.
 func (g *gemmProblem) packA(dst []float32, ic, pc, mcb, kcb int) {
 	a, lda := g.a, g.lda
+	if g.transA {
+		g.packATrans(dst, ic, pc, mcb, kcb)
+		return
+	}
 	for ir := 0; ir < mcb; ir += gemmMR {
 		mr := min(gemmMR, mcb-ir)
 		d := dst[ir*kcb : (ir+gemmMR)*kcb]
 		i := ic + ir
 		switch {
-		case g.transA:
-			// op(A)[i][p] = a[p*lda+i]: each k-step is a contiguous run of mr values.
-			for p := range kcb {
-				src := a[(pc+p)*lda+i:][:mr]
-				q := d[p*gemmMR:][:gemmMR]
-				if mr == gemmMR {
-					q[0], q[1], q[2], q[3], q[4], q[5] = src[0], src[1], src[2], src[3], src[4], src[5]
-					continue
-				}
-				copy(q, src)
-				clear(q[mr:])
-			}
 		case mr == gemmMR && g.aoff == nil:
 			packA6(d, a[i*lda+pc:], lda, kcb)
 		case mr == gemmMR:
@@ -217,6 +209,38 @@ func (g *gemmProblem) packA(dst []float32, ic, pc, mcb, kcb int) {
 					d[p*gemmMR+r] = v
 				}
 			}
+		}
+	}
+}
+
+// packATrans is packA for a transposed A, where op(A)[i][p] = a[p*lda+i]. It works
+// on tiles of eight panels by 32 stored rows so that the rows it reads and the panel
+// pieces it writes stay in L1 together: going panel by panel reads kcb rows lda apart,
+// and row by row writes to every panel, 6·kcb floats apart; for the strides of a few
+// hundred floats that neural nets use, either keeps evicting itself from a few L1 sets.
+func (g *gemmProblem) packATrans(dst []float32, ic, pc, mcb, kcb int) {
+	const rows, panels = 32, 8
+	a, lda := g.a, g.lda
+	full := mcb - mcb%gemmMR
+	for i0 := 0; i0 < full; i0 += panels * gemmMR {
+		i1 := min(i0+panels*gemmMR, full)
+		for p0 := 0; p0 < kcb; p0 += rows {
+			p1 := min(p0+rows, kcb)
+			for ir := i0; ir < i1; ir += gemmMR {
+				d := dst[ir*kcb:]
+				for p := p0; p < p1; p++ {
+					s := a[(pc+p)*lda+ic+ir:][:gemmMR:gemmMR]
+					q := d[p*gemmMR:][:gemmMR:gemmMR]
+					q[0], q[1], q[2], q[3], q[4], q[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+				}
+			}
+		}
+	}
+	if full < mcb {
+		for p := range kcb {
+			q := dst[full*kcb+p*gemmMR:][:gemmMR]
+			copy(q, a[(pc+p)*lda+ic+full:][:mcb-full])
+			clear(q[mcb-full:])
 		}
 	}
 }
