@@ -61,3 +61,23 @@ func TestReleaseEmptiesTensor(t *testing.T) {
 	require.Empty(t, x.Data())
 	require.Panics(t, func() { x.At(0, 0) })
 }
+
+// BenchmarkChannelAffine compares the fused per-channel affine map with the broadcast
+// multiply and add it replaces in batch and group norm.
+func BenchmarkChannelAffine(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, w, bias := Randn(rng, 32, 64, 28, 28), Randn(rng, 64), Randn(rng, 64)
+	b.Run("fused", func(b *testing.B) {
+		for b.Loop() {
+			ChannelAffine(x, w, bias).Release()
+		}
+	})
+	b.Run("broadcast", func(b *testing.B) {
+		w4, b4 := w.Reshape(1, 64, 1, 1), bias.Reshape(1, 64, 1, 1)
+		for b.Loop() {
+			m := Mul(x, w4)
+			Add(m, b4).Release()
+			m.Release()
+		}
+	})
+}
