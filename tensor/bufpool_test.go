@@ -40,6 +40,9 @@ func TestEmptyResultsAreFullyWritten(t *testing.T) {
 		"conv_s2": func() *Tensor {
 			return Conv2d(Randn(rng, 4, 8, 32, 32), Randn(rng, 8, 8, 4, 4), nil, Conv2dConfig{Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
 		},
+		"matmul":         func() *Tensor { return MatMul(Randn(rng, 64, 96), Randn(rng, 96, 80)) },
+		"matmul_batched": func() *Tensor { return MatMulT(Randn(rng, 3, 40, 20), Randn(rng, 3, 40, 50), true, false) },
+		"linear":         func() *Tensor { return Linear(Randn(rng, 70, 30), Randn(rng, 64, 30), Randn(rng, 64)) },
 		"conv1x1_grouped": func() *Tensor {
 			return Conv2d(x, Randn(rng, 8, 4, 1, 1), nil, Conv2dConfig{Groups: 2})
 		},

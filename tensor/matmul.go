@@ -40,7 +40,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 	}
 	batch := BroadcastShapes(op, abatch, bbatch)
 	outShape := append(slices.Clone(batch), m, n)
-	out := New(outShape...)
+	out := empty(outShape...) // every value is written (Sgemm with beta 0)
 	nb := 1
 	for _, d := range batch {
 		nb *= d
