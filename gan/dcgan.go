@@ -36,6 +36,10 @@ type DCGANConfig struct {
 	// NoDiscBatchNorm leaves batch normalisation out of the discriminator; use it with
 	// gradient penalties, which are per-sample and which batch statistics couple.
 	NoDiscBatchNorm bool
+	// MinibatchStd > 0 appends the minibatch standard deviation over groups of that
+	// many samples (see MinibatchStd) to the discriminator's last feature map, one
+	// extra channel before the linear layer; 0 means none.
+	MinibatchStd int
 	// Init initialises the convolution and linear weights; nil means N(0, 0.02), the
 	// DCGAN paper's initialisation (biases start at zero; batch-norm gains at 1).
 	Init nn.Init `json:"-"`
@@ -189,6 +193,9 @@ func NewDiscriminator(vb *nn.VarBuilder, cfg DCGANConfig) *Discriminator {
 		d.BN = append(d.BN, bn)
 		in, out = out, out*2
 	}
+	if cfg.MinibatchStd > 0 {
+		in++ // the standard-deviation channel
+	}
 	feat := in * side * side
 	d.FC = nn.NewLinear(vb.Push("fc"), feat, 1, nn.LinearConfig{SpectralNorm: cfg.SpectralNorm, WeightInit: cfg.Init, BiasInit: zero})
 	if cfg.Classes > 0 {
@@ -206,6 +213,9 @@ func (d *Discriminator) Features(x *autograd.Var) *autograd.Var {
 			h = d.BN[i].Forward(h)
 		}
 		h = autograd.LeakyReLU(h, 0.2)
+	}
+	if d.Cfg.MinibatchStd > 0 {
+		h = MinibatchStd(h, d.Cfg.MinibatchStd) // (B,c,s,s) -> (B,c+1,s,s)
 	}
 	return autograd.Flatten(h, 1, -1)
 }

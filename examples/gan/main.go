@@ -77,11 +77,14 @@ type options struct {
 	R1     float64
 	Smooth float64
 	Noise  float64
+	MBStd  int
+	NoDBN  bool
 }
 
 func (o options) metadata() map[string]string {
 	return map[string]string{"format": "genblocks-gan", "loss": o.Loss, "sn": strconv.FormatBool(o.SN),
-		"cond": strconv.FormatBool(o.Cond), "ema": strconv.FormatFloat(o.EMA, 'g', -1, 64)}
+		"cond": strconv.FormatBool(o.Cond), "ema": strconv.FormatFloat(o.EMA, 'g', -1, 64),
+		"mbstd": strconv.Itoa(o.MBStd), "dbn": strconv.FormatBool(!o.NoDBN)}
 }
 
 func optionsFrom(md map[string]string) (options, error) {
@@ -90,6 +93,8 @@ func optionsFrom(md map[string]string) (options, error) {
 	}
 	o := options{Loss: md["loss"], SN: md["sn"] == "true", Cond: md["cond"] == "true"}
 	o.EMA, _ = strconv.ParseFloat(md["ema"], 64)
+	o.MBStd, _ = strconv.Atoi(md["mbstd"]) // absent in older checkpoints: none
+	o.NoDBN = md["dbn"] == "false"
 	return o, nil
 }
 
@@ -99,7 +104,8 @@ func build(o options, rng *rand.Rand) (*gan.Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := gan.DCGANConfig{SpectralNorm: o.SN, NoDiscBatchNorm: o.SN || loss == gan.Wasserstein}
+	cfg := gan.DCGANConfig{SpectralNorm: o.SN, NoDiscBatchNorm: o.NoDBN || o.SN || loss == gan.Wasserstein,
+		MinibatchStd: o.MBStd}
 	tc := gan.TrainerConfig{Loss: loss, GLR: o.LR, DLR: o.DLR, DSteps: o.DSteps, EMADecay: o.EMA,
 		R1Weight: o.R1, LabelSmoothing: float32(o.Smooth), InstanceNoise: float32(o.Noise), NoiseSteps: 3000}
 	if loss == gan.Wasserstein {
@@ -200,6 +206,8 @@ func train(args []string) error {
 	fl.Float64Var(&o.R1, "r1", 0, "R1 penalty weight γ")
 	fl.Float64Var(&o.Smooth, "smooth", 0, "one-sided label smoothing (real target 1-s)")
 	fl.Float64Var(&o.Noise, "noise", 0, "instance noise σ, decayed to 0 over 3000 steps")
+	dbn := fl.Bool("dbn", true, "batch norm in the discriminator (always off with -sn and wgan-gp)")
+	fl.IntVar(&o.MBStd, "mbstd", 0, "minibatch standard deviation over groups of this many samples in the discriminator (0: none)")
 	minutes := fl.Float64("minutes", 10, "training time in minutes (when -epochs is 0)")
 	epochs := fl.Int("epochs", 0, "training epochs (0: train for -minutes)")
 	batch := fl.Int("batch", 64, "batch size")
@@ -215,6 +223,7 @@ func train(args []string) error {
 	if *ema {
 		o.EMA = *emaDecay
 	}
+	o.NoDBN = !*dbn
 	if o.DLR == 0 {
 		o.DLR = o.LR
 	}
@@ -246,9 +255,9 @@ func train(args []string) error {
 			if err != nil {
 				return err
 			}
-			if saved.Loss != o.Loss || saved.SN != o.SN || saved.Cond != o.Cond || saved.EMA != o.EMA {
-				return fmt.Errorf("%s was trained with -loss %s -sn=%v -cond=%v -ema-decay %g; give the same flags",
-					*ckpt, saved.Loss, saved.SN, saved.Cond, saved.EMA)
+			if saved.Loss != o.Loss || saved.SN != o.SN || saved.Cond != o.Cond || saved.EMA != o.EMA || saved.MBStd != o.MBStd || saved.NoDBN != o.NoDBN {
+				return fmt.Errorf("%s was trained with -loss %s -sn=%v -cond=%v -ema-decay %g -mbstd %d -dbn=%v; give the same flags",
+					*ckpt, saved.Loss, saved.SN, saved.Cond, saved.EMA, saved.MBStd, !saved.NoDBN)
 			}
 			if err := tr.LoadStateDict(st.Tensors); err != nil {
 				return fmt.Errorf("%s: %w", *ckpt, err)
@@ -259,8 +268,8 @@ func train(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	fmt.Printf("DCGAN %s (sn=%v cond=%v ema=%g): G %d, D %d parameters; batch %d\n",
-		o.Loss, o.SN, o.Cond, o.EMA, tr.GStore.NumParams(), tr.DStore.NumParams(), *batch)
+	fmt.Printf("DCGAN %s (sn=%v cond=%v ema=%g mbstd=%d dbn=%v): G %d, D %d parameters; batch %d\n",
+		o.Loss, o.SN, o.Cond, o.EMA, o.MBStd, !o.NoDBN, tr.GStore.NumParams(), tr.DStore.NumParams(), *batch)
 
 	// Real data in [-1,1], (B,1,28,28), reshuffled every epoch.
 	train := data.Train

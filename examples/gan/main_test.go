@@ -33,3 +33,22 @@ func TestCheckpointWritesALoadableGenerator(t *testing.T) {
 	want := back.Generate(tensor.Randn(rand.New(rand.NewPCG(3, 3)), 3, 100), tensor.FromSlice([]float32{4, 5, 6}, 3))
 	assert.InDeltaSlice(t, want.Data(), got.Data(), 1e-6)
 }
+
+// TestOptionsRoundTrip checks that the discriminator's shape options survive the
+// checkpoint metadata, so that eval rebuilds the same networks, and that metadata
+// from before -mbstd and -dbn existed means neither.
+func TestOptionsRoundTrip(t *testing.T) {
+	cases := []options{
+		{Loss: "ns"},
+		{Loss: "ns", MBStd: 4, NoDBN: true},
+		{Loss: "hinge", SN: true, EMA: 0.999, MBStd: 2},
+	}
+	for _, o := range cases {
+		back, err := optionsFrom(o.metadata())
+		require.NoError(t, err)
+		assert.Equal(t, o, back)
+	}
+	old, err := optionsFrom(map[string]string{"format": "genblocks-gan", "loss": "ns", "sn": "false", "cond": "false", "ema": "0"})
+	require.NoError(t, err)
+	assert.Equal(t, options{Loss: "ns"}, old)
+}

@@ -54,16 +54,34 @@ class G(nn.Module):
         return self.net(self.fc(z).view(-1, 128, 7, 7))
 
 
+def minibatch_std(x, group):
+    """gan.MinibatchStd: append the mean over features of the standard deviation within
+    groups of `group` samples (sample i in group i mod B/group; 0 or a group that does
+    not divide B means the whole batch) as one extra channel."""
+    b, c, h, w = x.shape
+    g = group if 0 < group <= b and b % group == 0 else b
+    m = b // g
+    y = x.view(g, m, c, h, w)
+    v = (y - y.mean(0, keepdim=True)).square().mean(0)
+    s = (v + 1e-8).sqrt().mean([1, 2, 3])
+    s = s.view(1, m, 1, 1, 1).expand(g, m, 1, h, w).reshape(b, 1, h, w)
+    return torch.cat([x, s], 1)
+
+
 class D(nn.Module):
-    def __init__(self):
+    def __init__(self, bn=True, mbstd=0):
         super().__init__()
+        self.mbstd = mbstd
         self.net = nn.Sequential(
             nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-            nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+            nn.Conv2d(64, 128, 4, 2, 1), *([nn.BatchNorm2d(128)] if bn else []), nn.LeakyReLU(0.2))
+        self.fc = nn.Linear((128 + (1 if mbstd > 0 else 0)) * 7 * 7, 1)
 
     def forward(self, x):
-        return self.net(x)
+        h = self.net(x)
+        if self.mbstd > 0:
+            h = minibatch_std(h, self.mbstd)
+        return self.fc(h.flatten(1))
 
 
 def init(m):
@@ -80,6 +98,10 @@ def main():
     p.add_argument("--data", default="")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--dbn", action=argparse.BooleanOptionalAction, default=True,
+                   help="batch norm in the discriminator (the Go example's -dbn)")
+    p.add_argument("--mbstd", type=int, default=0,
+                   help="minibatch standard deviation over groups of this many samples (the Go example's -mbstd)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -88,7 +110,7 @@ def main():
     path = next(f for f in glob.glob(os.path.join(data, name + "*")))
     x = torch.from_numpy(read_idx(path).astype(np.float32) / 127.5 - 1).unsqueeze(1)
 
-    g, d = G(), D()
+    g, d = G(), D(bn=a.dbn, mbstd=a.mbstd)
     g.apply(init)
     d.apply(init)
     og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
