@@ -100,6 +100,9 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--dbn", action=argparse.BooleanOptionalAction, default=True,
                    help="batch norm in the discriminator (the Go example's -dbn)")
+    p.add_argument("--batch", type=int, default=64, help="batch size (the Go example's -batch)")
+    p.add_argument("--lr", type=float, default=2e-4, help="generator learning rate (-lr)")
+    p.add_argument("--dlr", type=float, default=0, help="discriminator learning rate, 0 means --lr (-dlr)")
     p.add_argument("--mbstd", type=int, default=0,
                    help="minibatch standard deviation over groups of this many samples (the Go example's -mbstd)")
     a = p.parse_args()
@@ -113,19 +116,20 @@ def main():
     g, d = G(), D(bn=a.dbn, mbstd=a.mbstd)
     g.apply(init)
     d.apply(init)
-    og = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    od = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    og = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(0.5, 0.999))
+    od = torch.optim.Adam(d.parameters(), lr=a.dlr or a.lr, betas=(0.5, 0.999))
+    bs = a.batch
     bce = F.binary_cross_entropy_with_logits
     start = time.time()
     deadline = start + a.minutes * 60
     step = 0
     while time.time() < deadline:
         perm = torch.randperm(len(x))
-        for i in range(0, len(x) - 63, 64):
+        for i in range(0, len(x) - bs + 1, bs):
             if time.time() >= deadline:
                 break
-            real = x[perm[i:i + 64]]
-            fake = g(torch.randn(64, 100))
+            real = x[perm[i:i + bs]]
+            fake = g(torch.randn(bs, 100))
             dr, df = d(real), d(fake.detach())
             ld = bce(dr, torch.ones_like(dr)) + bce(df, torch.zeros_like(df))
             od.zero_grad()
@@ -139,9 +143,9 @@ def main():
             step += 1
             if step % 200 == 0:
                 el = time.time() - start
-                print(f"step {step} D {ld.item():.4f} G {lg.item():.4f} {step * 64 / el:.0f} images/s", flush=True)
+                print(f"step {step} D {ld.item():.4f} G {lg.item():.4f} {step * bs / el:.0f} images/s", flush=True)
     el = time.time() - start
-    print(f"trained {step} steps in {el:.0f}s ({step * 64 / el:.0f} images/s)")
+    print(f"trained {step} steps in {el:.0f}s ({step * bs / el:.0f} images/s)")
 
     os.makedirs(a.out, exist_ok=True)
     g.eval()

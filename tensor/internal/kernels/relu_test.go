@@ -83,3 +83,22 @@ func TestAxpyMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAxpy(b *testing.B) {
+	x, y := make([]float32, 1<<14), make([]float32, 1<<14)
+	for i := range x {
+		x[i] = float32(i%13) - 6
+	}
+	b.Run("naive", func(b *testing.B) {
+		for b.Loop() {
+			axpyGo(0.5, x, y)
+		}
+		b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+	})
+	b.Run("kernel", func(b *testing.B) {
+		for b.Loop() {
+			Axpy(0.5, x, y)
+		}
+		b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+	})
+}
