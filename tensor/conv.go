@@ -125,15 +125,21 @@ func (p *convPlan) forward(y, x, w []float32) {
 	})
 }
 
+// pieceThreads is the goroutine budget of the GEMMs inside a piece lo..hi of
+// samples: all of them when the piece is the whole batch, else one.
+func (p *convPlan) pieceThreads(lo, hi int) int {
+	if hi-lo == p.n {
+		return kernels.Threads()
+	}
+	return 1
+}
+
 // implicit runs the implicit convolution ic over every group of every image.
 func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32) {
 	g := ic.g
 	inSz, outSz, wSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW, p.coutg*g.ColRows()
 	p.samples(func(lo, hi int, _ sgemmFunc) {
-		threads := 1
-		if hi-lo == p.n {
-			threads = kernels.Threads()
-		}
+		threads := p.pieceThreads(lo, hi)
 		xp, yext := getScratch(ic.padLen), getScratch(p.coutg*ic.extLen())
 		defer putScratch(xp)
 		defer putScratch(yext)
@@ -158,10 +164,7 @@ func (p *convPlan) implicitBackwardWeight(dw, x, gy []float32) {
 		accs []*[]float32
 	)
 	p.samples(func(lo, hi int, _ sgemmFunc) {
-		threads := 1
-		if hi-lo == p.n {
-			threads = kernels.Threads()
-		}
+		threads := p.pieceThreads(lo, hi)
 		xp, gext := getScratch(ic.padLen), getScratch(p.coutg*ic.extLen())
 		defer putScratch(xp)
 		defer putScratch(gext)
@@ -199,10 +202,7 @@ func (p *convPlan) implicitBackwardInput(dx, gy, w []float32) {
 	wp := ig.weights(w, p.groups)
 	inSz, outSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW
 	p.samples(func(lo, hi int, _ sgemmFunc) {
-		threads := 1
-		if hi-lo == p.n {
-			threads = kernels.Threads()
-		}
+		threads := p.pieceThreads(lo, hi)
 		gp, ext := getScratch(ig.padLen), getScratch(g.C*ig.maxExt)
 		defer putScratch(gp)
 		defer putScratch(ext)

@@ -184,6 +184,13 @@ func checkSgemmCase(t *testing.T, rng *rand.Rand, transA, transB bool, m, n, k i
 	a.checkGuards(t, name+": a")
 	b.checkGuards(t, name+": b")
 	c.checkGuards(t, name+": c")
+	requireMatchesRef(t, name, c, want, m, n, k, alpha, beta)
+}
+
+// requireMatchesRef fails unless the m×n matrix in c is within the tolerance of a
+// k-term float32 dot product of want (laid out like c.buf), without NaNs.
+func requireMatchesRef(t *testing.T, name string, c *guarded, want []float32, m, n, k int, alpha, beta float32) {
+	t.Helper()
 	tol := 2e-6 * float64(k+1) * float64(abs32(alpha)+abs32(beta)+1)
 	for i := range m {
 		for j := range n {
