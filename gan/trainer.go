@@ -254,7 +254,9 @@ func mean(v *autograd.Var) float64 {
 // Step runs DSteps discriminator updates, each on a batch from next, and one generator
 // update on the fakes made for the last of them. On a NaN, infinite or too large loss
 // or gradient norm it skips the update, restores the last good state (parameters,
-// buffers, optimizer and EMA state) and returns a *DivergenceError.
+// buffers, optimizer and EMA state) and returns a *DivergenceError. After each update
+// the values computed for it are handed back for reuse ((*autograd.Var).ReleaseGraph),
+// so a ContentLoss must not keep the Vars it computes beyond its call.
 func (t *Trainer) Step(next func() Batch) (Stats, error) {
 	cfg := t.Cfg
 	st := Stats{Step: t.step + 1, Noise: float64(t.noiseStd())}
