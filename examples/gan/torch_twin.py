@@ -69,16 +69,17 @@ def minibatch_std(x, group):
 
 
 class D(nn.Module):
-    def __init__(self, bn=True, mbstd=0):
+    def __init__(self, bn=True, mbstd=0, pack=1):
         super().__init__()
-        self.mbstd = mbstd
+        self.mbstd, self.pack = mbstd, pack
         self.net = nn.Sequential(
-            nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+            nn.Conv2d(pack, 64, 4, 2, 1), nn.LeakyReLU(0.2),
             nn.Conv2d(64, 128, 4, 2, 1), *([nn.BatchNorm2d(128)] if bn else []), nn.LeakyReLU(0.2))
         self.fc = nn.Linear((128 + (1 if mbstd > 0 else 0)) * 7 * 7, 1)
 
     def forward(self, x):
-        h = self.net(x)
+        # PacGAN (gan.Packed): consecutive samples stacked along channels.
+        h = self.net(x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:]))
         if self.mbstd > 0:
             h = minibatch_std(h, self.mbstd)
         return self.fc(h.flatten(1))
@@ -103,6 +104,7 @@ def main():
     p.add_argument("--batch", type=int, default=64, help="batch size (the Go example's -batch)")
     p.add_argument("--lr", type=float, default=2e-4, help="generator learning rate (-lr)")
     p.add_argument("--dlr", type=float, default=0, help="discriminator learning rate, 0 means --lr (-dlr)")
+    p.add_argument("--pack", type=int, default=1, help="PacGAN pack size (the Go example's -pack)")
     p.add_argument("--mbstd", type=int, default=0,
                    help="minibatch standard deviation over groups of this many samples (the Go example's -mbstd)")
     a = p.parse_args()
@@ -113,7 +115,7 @@ def main():
     path = next(f for f in glob.glob(os.path.join(data, name + "*")))
     x = torch.from_numpy(read_idx(path).astype(np.float32) / 127.5 - 1).unsqueeze(1)
 
-    g, d = G(), D(bn=a.dbn, mbstd=a.mbstd)
+    g, d = G(), D(bn=a.dbn, mbstd=a.mbstd, pack=a.pack)
     g.apply(init)
     d.apply(init)
     og = torch.optim.Adam(g.parameters(), lr=a.lr, betas=(0.5, 0.999))
