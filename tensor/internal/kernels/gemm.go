@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(X) is
 // X or its transpose. op(A) is m×k, op(B) is k×n and C is m×n; lda, ldb and ldc are the
@@ -64,14 +67,7 @@ func SgemmOffsetB(threads int, transA, transB bool, m, n, k int, alpha float32, 
 	}
 	checkSgemm(transA, transB, m, n, k, alpha, len(a), lda, rows*cols, cols, len(c), ldc)
 	if m > 0 && n > 0 && k > 0 && alpha != 0 {
-		if len(boff) != rows {
-			panic(fmt.Sprintf("kernels: SgemmOffsetB: %d row offsets for %d rows of B", len(boff), rows))
-		}
-		for r, o := range boff {
-			if o < 0 || o+cols > len(b) {
-				panic(fmt.Sprintf("kernels: SgemmOffsetB: row %d of B at %d..%d outside len(b)=%d", r, o, o+cols, len(b)))
-			}
-		}
+		checkOffsets("SgemmOffsetB", "B", boff, rows, cols, len(b))
 	}
 	g := gemmProblem{
 		transA: transA, transB: transB,
@@ -99,14 +95,7 @@ func SgemmOffsetA(threads int, transB bool, m, n, k int, alpha float32, a []floa
 	}
 	checkSgemm(false, transB, m, n, k, alpha, m*k, k, len(b), ldb, len(c), ldc)
 	if m > 0 && n > 0 && k > 0 && alpha != 0 {
-		if len(aoff) != m {
-			panic(fmt.Sprintf("kernels: SgemmOffsetA: %d row offsets for %d rows of A", len(aoff), m))
-		}
-		for r, o := range aoff {
-			if o < 0 || o+k > len(a) {
-				panic(fmt.Sprintf("kernels: SgemmOffsetA: row %d of A at %d..%d outside len(a)=%d", r, o, o+k, len(a)))
-			}
-		}
+		checkOffsets("SgemmOffsetA", "A", aoff, m, k, len(a))
 	}
 	g := gemmProblem{
 		transB: transB,
@@ -123,6 +112,19 @@ func SgemmOffsetA(threads int, transB bool, m, n, k int, alpha float32, a []floa
 		}
 	}
 	g.solve(threads)
+}
+
+// checkOffsets panics unless off holds rows offsets, each starting a row of cols
+// values inside a slice of length l; op and name (A or B) go into the message.
+func checkOffsets(op, name string, off []int, rows, cols, l int) {
+	if len(off) != rows {
+		panic(fmt.Sprintf("kernels: %s: %d row offsets for %d rows of %s", op, len(off), rows, name))
+	}
+	for r, o := range off {
+		if o < 0 || o+cols > l {
+			panic(fmt.Sprintf("kernels: %s: row %d of %s at %d..%d outside len(%s)=%d", op, r, name, o, o+cols, strings.ToLower(name), l))
+		}
+	}
 }
 
 // solve computes the checked product g on up to threads goroutines.

@@ -135,21 +135,9 @@ func checkSgemmOffsetACase(t *testing.T, rng *rand.Rand, triples, transB bool, m
 // 32-channel 28×28 image under a 3×3 kernel (the unet workload's main convolution),
 // against Sgemm on the same matrix written out (the im2col reference).
 func BenchmarkSgemmOffsetB(b *testing.B) {
-	const c, hw, cout = 32, 28, 32
-	wp := hw + 2
-	L, K := hw*wp, c*9
-	img := make([]float32, c*wp*wp+2)
-	for i := range img {
-		img[i] = float32(i%7) - 3
-	}
-	boff := make([]int, 0, K)
-	for ch := range c {
-		for kh := range 3 {
-			for kw := range 3 {
-				boff = append(boff, ch*wp*wp+kh*wp+kw)
-			}
-		}
-	}
+	const c, cout = 32, 32
+	img, offs, L, K := convBenchImage(c)
+	boff := offs
 	dense := make([]float32, K*L)
 	for r, o := range boff {
 		copy(dense[r*L:], img[o:o+L])
@@ -177,21 +165,9 @@ func BenchmarkSgemmOffsetB(b *testing.B) {
 // matrix (288×840, rows in place in the padded image) times the output gradient
 // transposed, against Sgemm on the written-out matrix.
 func BenchmarkSgemmOffsetA(b *testing.B) {
-	const c, hw, cout = 32, 28, 32
-	wp := hw + 2
-	L, K := hw*wp, c*9
-	img := make([]float32, c*wp*wp+2)
-	for i := range img {
-		img[i] = float32(i%7) - 3
-	}
-	aoff := make([]int, 0, K)
-	for ch := range c {
-		for kh := range 3 {
-			for kw := range 3 {
-				aoff = append(aoff, ch*wp*wp+kh*wp+kw)
-			}
-		}
-	}
+	const c, cout = 32, 32
+	img, offs, L, K := convBenchImage(c)
+	aoff := offs
 	dense := make([]float32, K*L)
 	gy, out := make([]float32, cout*L), make([]float32, K*cout)
 	flops := 2 * float64(cout*K*L)
@@ -210,4 +186,23 @@ func BenchmarkSgemmOffsetA(b *testing.B) {
 		}
 		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
+}
+
+// convBenchImage returns a padded 28×28 image of c channels (30×30 planes plus a tail)
+// and the row offsets of its 3×3 column matrix, which has K rows of L values.
+func convBenchImage(c int) (img []float32, offs []int, L, K int) {
+	const hw = 28
+	wp := hw + 2
+	img = make([]float32, c*wp*wp+2)
+	for i := range img {
+		img[i] = float32(i%7) - 3
+	}
+	for ch := range c {
+		for kh := range 3 {
+			for kw := range 3 {
+				offs = append(offs, ch*wp*wp+kh*wp+kw)
+			}
+		}
+	}
+	return img, offs, hw * wp, c * 9
 }
