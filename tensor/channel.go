@@ -1,5 +1,7 @@
 package tensor
 
+import "github.com/genblocks/genblocks/tensor/internal/kernels"
+
 // ChannelAffine returns x·w[c] + b[c] for every value of channel c of x (N,C,…), the
 // affine map of batch and group normalisation, in one pass. b may be nil (no shift). It
 // panics unless w (and b) have shape (C).
@@ -61,19 +63,13 @@ func ChannelAffineGrad(x, w, g *Tensor, wantX, wantW, wantB bool) (dx, dw, db *T
 						d[i] = v * wv
 					}
 				}
-				if wantW {
-					var acc float32
-					for i, v := range gs {
-						acc += v * xs[i]
-					}
-					sgx += float64(acc)
-				}
-				if wantB {
-					var acc float32
-					for _, v := range gs {
-						acc += v
-					}
-					sg += float64(acc)
+				switch {
+				case wantW:
+					a, d := kernels.SumAndDot(gs, xs)
+					sg += a
+					sgx += d
+				case wantB:
+					sg += kernels.SumFloat64(gs)
 				}
 			}
 			if wantW {

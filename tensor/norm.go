@@ -15,7 +15,7 @@ func NormalizeLast(t *Tensor, k int, eps float32) (y, rstd *Tensor) {
 	for _, d := range t.shape[len(t.shape)-k:] {
 		n *= d
 	}
-	y = New(t.shape...)
+	y = empty(t.shape...) // every value written below
 	rstd = New(t.shape[:len(t.shape)-k]...)
 	if n > 0 {
 		parallel(len(rstd.data), max(1, grainExp/n), func(lo, hi int) {
@@ -31,7 +31,7 @@ func NormalizeLastGrad(y, rstd, g *Tensor) *Tensor {
 	if !SameShape(y, g) {
 		Panicf("NormalizeLastGrad", "shapes %s and %s differ", ShapeString(y.shape), ShapeString(g.shape))
 	}
-	dx := New(y.shape...)
+	dx := empty(y.shape...) // every value written below
 	if rows := rstd.Numel(); rows > 0 {
 		n := len(y.data) / rows
 		parallel(rows, max(1, grainExp/max(n, 1)), func(lo, hi int) {

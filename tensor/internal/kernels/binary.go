@@ -210,11 +210,70 @@ func AccumulateStrided(dst []float32, sd int, src []float32) {
 
 // SumFloat64 returns the sum of x accumulated in float64.
 func SumFloat64(x []float32) float64 {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
+	// Eight independent chains: one float64 chain is bound by the add latency.
+	var s0, s1, s2, s3, s4, s5, s6, s7 float64
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		v := x[i : i+8 : i+8]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+		s4 += float64(v[4])
+		s5 += float64(v[5])
+		s6 += float64(v[6])
+		s7 += float64(v[7])
 	}
-	return s
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}
+
+// sumSqDev returns Σ(x-m)² accumulated in float64.
+func sumSqDev(x []float32, m float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-m, float64(v[1])-m, float64(v[2])-m, float64(v[3])-m
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - m
+		s0 += d * d
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// SumAndDot returns Σg and Σg·y accumulated in float64; len(y) ≥ len(g).
+func SumAndDot(g, y []float32) (sg, sgy float64) { return sumAndDot(g, y) }
+
+// sumAndDot returns Σg and Σg·y accumulated in float64; len(y) ≥ len(g).
+func sumAndDot(g, y []float32) (sg, sgy float64) {
+	y = y[:len(g)]
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+	i := 0
+	for ; i+4 <= len(g); i += 4 {
+		gv, yv := g[i:i+4:i+4], y[i:i+4:i+4]
+		g0, g1, g2, g3 := float64(gv[0]), float64(gv[1]), float64(gv[2]), float64(gv[3])
+		a0 += g0
+		a1 += g1
+		a2 += g2
+		a3 += g3
+		b0 += g0 * float64(yv[0])
+		b1 += g1 * float64(yv[1])
+		b2 += g2 * float64(yv[2])
+		b3 += g3 * float64(yv[3])
+	}
+	for ; i < len(g); i++ {
+		a0 += float64(g[i])
+		b0 += float64(g[i]) * float64(y[i])
+	}
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // MaxStrided computes dst[i*sd] = max(dst[i*sd], src[i]) (min when useMin); NaN wins.

@@ -12,17 +12,8 @@ func NormalizeRows(y, rstd, x []float32, n int, eps float32) {
 	for r := 0; r < rows; r++ {
 		xr := x[r*n : (r+1)*n]
 		yr := y[r*n : (r+1)*n]
-		var s float64
-		for _, v := range xr {
-			s += float64(v)
-		}
-		mean := s / float64(n)
-		var ss float64
-		for _, v := range xr {
-			d := float64(v) - mean
-			ss += d * d
-		}
-		rs := 1 / math.Sqrt(ss/float64(n)+float64(eps))
+		mean := SumFloat64(xr) / float64(n)
+		rs := 1 / math.Sqrt(sumSqDev(xr, mean)/float64(n)+float64(eps))
 		m32, r32 := float32(mean), float32(rs)
 		for i, v := range xr {
 			yr[i] = (v - m32) * r32
@@ -37,11 +28,7 @@ func NormalizeRowsGrad(dx, y, rstd, g []float32, n int) {
 	rows := len(y) / n
 	for r := 0; r < rows; r++ {
 		yr, gr, dr := y[r*n:(r+1)*n], g[r*n:(r+1)*n], dx[r*n:(r+1)*n]
-		var sg, sgy float64
-		for i, gv := range gr {
-			sg += float64(gv)
-			sgy += float64(gv) * float64(yr[i])
-		}
+		sg, sgy := sumAndDot(gr, yr)
 		mg, mgy := float32(sg/float64(n)), float32(sgy/float64(n))
 		rs := rstd[r]
 		for i, gv := range gr {
@@ -65,10 +52,7 @@ func NormalizeChannels(y, mean, variance, x []float32, n, c, s, c0, c1 int, eps 
 		mu := sum / cnt
 		var ss float64
 		for b := 0; b < n; b++ {
-			for _, v := range x[(b*c+ch)*s : (b*c+ch+1)*s] {
-				d := float64(v) - mu
-				ss += d * d
-			}
+			ss += sumSqDev(x[(b*c+ch)*s:(b*c+ch+1)*s], mu)
 		}
 		vr := ss / cnt
 		m32, r32 := float32(mu), float32(1/math.Sqrt(vr+float64(eps)))
@@ -90,11 +74,9 @@ func NormalizeChannelsGrad(dx, y, variance, g []float32, n, c, s, c0, c1 int, ep
 	for ch := c0; ch < c1; ch++ {
 		var sg, sgy float64
 		for b := 0; b < n; b++ {
-			yr, gr := y[(b*c+ch)*s:(b*c+ch+1)*s], g[(b*c+ch)*s:(b*c+ch+1)*s]
-			for i, gv := range gr {
-				sg += float64(gv)
-				sgy += float64(gv) * float64(yr[i])
-			}
+			a, d := sumAndDot(g[(b*c+ch)*s:(b*c+ch+1)*s], y[(b*c+ch)*s:(b*c+ch+1)*s])
+			sg += a
+			sgy += d
 		}
 		mg, mgy := float32(sg/cnt), float32(sgy/cnt)
 		rs := float32(1 / math.Sqrt(float64(variance[ch])+float64(eps)))

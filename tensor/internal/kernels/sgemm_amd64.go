@@ -19,6 +19,12 @@ package kernels
 //go:noescape
 func sgemmKernel6x16(kc int, a0, a1 *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
 
+// sgemmKernel3x16 is sgemmKernel6x16 for rows 0-2 only, with beta == 0: the edge
+// tile of a block whose last panel holds at most three rows.
+//
+//go:noescape
+func sgemmKernel3x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32)
+
 // sgemmPackB16 copies kc rows of 16 values, row stride ldb, contiguously into dst:
 //
 //	for p < kc, j < 16: dst[p*16+j] = src[p*ldb+j]
@@ -55,6 +61,18 @@ func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int,
 		return
 	}
 	sgemmKernelGo(kc, a0, a1, rsa, csa, b, c, ldc, alpha, beta)
+}
+
+// kernel3x16 computes rows 0-2 of the tile as kernel6x16 with beta 0 does and
+// reports true, or reports false (doing nothing) without the assembly kernel.
+func kernel3x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha float32) bool {
+	if !useAsm {
+		return false
+	}
+	_, _ = a[2*rsa+(kc-1)*csa], b[kc*gemmNR-1]
+	_ = c[2*ldc+gemmNR-1]
+	sgemmKernel3x16(kc, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha)
+	return true
 }
 
 // packB16 is sgemmPackB16 or its Go twin.

@@ -222,3 +222,77 @@ packboff:
 	JNZ     packboff
 	VZEROUPPER
 	RET
+
+// One k-step of the 3×16 tile: rows 0-2 of KSTEP only (Y4..Y9).
+#define KSTEP3(bo) \
+	VMOVUPS      bo(DI), Y0; \
+	VMOVUPS      bo+32(DI), Y1; \
+	VBROADCASTSS (SI), Y2; \
+	VFMADD231PS  Y0, Y2, Y4; \
+	VFMADD231PS  Y1, Y2, Y5; \
+	VBROADCASTSS (SI)(R11*1), Y3; \
+	VFMADD231PS  Y0, Y3, Y6; \
+	VFMADD231PS  Y1, Y3, Y7; \
+	VBROADCASTSS (SI)(R11*2), Y2; \
+	VFMADD231PS  Y0, Y2, Y8; \
+	VFMADD231PS  Y1, Y2, Y9; \
+	ADDQ         R12, SI
+
+// func sgemmKernel3x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32)
+// C (3×16, stride ldc) = alpha·A·B: the edge tile for at most three rows of A, half
+// the work of sgemmKernel6x16. C is written without being read.
+TEXT ·sgemmKernel3x16(SB), NOSPLIT, $0-60
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ rsa+16(FP), R11
+	SHLQ $2, R11
+	MOVQ csa+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b+32(FP), DI
+	MOVQ c+40(FP), DX
+	MOVQ ldc+48(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ   tail3
+
+loop43:
+	KSTEP3(0)
+	KSTEP3(64)
+	KSTEP3(128)
+	KSTEP3(192)
+	ADDQ $256, DI
+	DECQ BX
+	JNZ  loop43
+
+tail3:
+	ANDQ $3, CX
+	JZ   done3
+
+loop13:
+	KSTEP3(0)
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop13
+
+done3:
+	VBROADCASTSS alpha+56(FP), Y0
+	VMULPS Y0, Y4, Y4
+	VMULPS Y0, Y5, Y5
+	VMULPS Y0, Y6, Y6
+	VMULPS Y0, Y7, Y7
+	VMULPS Y0, Y8, Y8
+	VMULPS Y0, Y9, Y9
+	STORE0(Y4, Y5)
+	STORE0(Y6, Y7)
+	STORE0(Y8, Y9)
+	VZEROUPPER
+	RET

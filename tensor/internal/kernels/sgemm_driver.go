@@ -167,7 +167,9 @@ func (g *gemmProblem) macroKernel(buf *gemmBuf, b []float32, packedA bool, ic, j
 				continue
 			}
 			tile := buf.tile[:]
-			kernel6x16(kcb, ap, ap1, rsa, csa, bp, tile, gemmNR, alpha, 0)
+			if mr > 3 || !kernel3x16(kcb, ap, rsa, csa, bp, tile, gemmNR, alpha) {
+				kernel6x16(kcb, ap, ap1, rsa, csa, bp, tile, gemmNR, alpha, 0)
+			}
 			for r := range mr {
 				dst := c[off+r*ldc:][:nr]
 				src := tile[r*gemmNR:][:nr]

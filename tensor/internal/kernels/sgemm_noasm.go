@@ -10,6 +10,11 @@ func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int,
 	sgemmKernelGo(kc, a0, a1, rsa, csa, b, c, ldc, alpha, beta)
 }
 
+// kernel3x16 reports false: the Go kernel computes whole 6-row tiles.
+func kernel3x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alpha float32) bool {
+	return false
+}
+
 func packB16(dst, src []float32, ldb, kc int) { packB16Go(dst, src, ldb, kc) }
 
 func packB16Off(dst, src []float32, off []int, kc int) { packB16OffGo(dst, src, off, kc) }
