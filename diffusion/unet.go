@@ -92,18 +92,47 @@ func NewResBlock(vb *nn.VarBuilder, in, out, tdim, groups int, dropout float32) 
 
 // Forward maps x (B,in,H,W) and the embedding (B,tdim) to (B,out,H,W).
 func (r *ResBlock) Forward(x, emb *autograd.Var) *autograd.Var {
-	h := r.Conv1.Forward(autograd.SiLU(r.Norm1.Forward(x))) // (B,out,H,W)
-	t := r.Temb.Forward(autograd.SiLU(emb))                 // (B,out)
-	h = autograd.Add(h, autograd.Reshape(t, t.Size(0), t.Size(1), 1, 1))
-	h = autograd.SiLU(r.Norm2.Forward(h))
+	// In inference (a NoGrad input) each temporary is released once used, so the next
+	// layer, or the next sampling step, reuses its storage.
+	a1 := r.Norm1.ForwardSiLU(x)
+	h := r.Conv1.Forward(a1) // (B,out,H,W)
+	release(a1)
+	se := autograd.SiLU(emb)
+	t := r.Temb.Forward(se) // (B,out)
+	release(se)
+	h1 := autograd.Add(h, autograd.Reshape(t, t.Size(0), t.Size(1), 1, 1))
+	release(h, t)
+	a2 := r.Norm2.ForwardSiLU(h1)
+	release(h1)
 	if r.drop != nil {
-		h = r.drop.Forward(h)
+		if d := r.drop.Forward(a2); d != a2 {
+			release(a2)
+			a2 = d
+		}
 	}
-	h = r.Conv2.Forward(h)
+	h2 := r.Conv2.Forward(a2)
+	release(a2)
+	sx := x
 	if r.Skip != nil {
-		x = r.Skip.Forward(x)
+		sx = r.Skip.Forward(x)
 	}
-	return autograd.Add(x, h)
+	out := autograd.Add(sx, h2)
+	release(h2)
+	if sx != x {
+		release(sx)
+	}
+	return out
+}
+
+// release returns the storage of inference temporaries (Vars computed from a NoGrad
+// input, which no graph holds) to the tensor pool. Callers pass each storage once and
+// only temporaries that no view or later op reads.
+func release(vs ...*autograd.Var) {
+	for _, v := range vs {
+		if v.IsNoGrad() {
+			v.Value().Release()
+		}
+	}
 }
 
 // AttnBlock is spatial self-attention with a residual connection: GroupNorm, then
@@ -136,11 +165,13 @@ type block struct {
 }
 
 func (k block) forward(x, emb *autograd.Var) *autograd.Var {
-	x = k.res.Forward(x, emb)
+	h := k.res.Forward(x, emb)
 	if k.attn != nil {
-		x = k.attn.Forward(x)
+		a := k.attn.Forward(h)
+		release(h)
+		h = a
 	}
-	return x
+	return h
 }
 
 // UNet is the noise-prediction network of Ho et al. 2020
@@ -251,6 +282,9 @@ func (u *UNet) Forward(x *autograd.Var, t *tensor.Tensor, class *tensor.Tensor) 
 			tensor.ShapeString(t.Shape()), cfg.InChannels+cfg.CondChannels)
 	}
 	emb := autograd.Const(nn.TimestepEmbedding(t, cfg.Base, 0)) // (B,Base)
+	if x.IsNoGrad() {
+		emb = autograd.NoGrad(emb.Value()) // inference: the time MLP records no graph either
+	}
 	emb = u.time2.Forward(autograd.SiLU(u.time1.Forward(emb)))  // (B,TimeDim)
 	if class != nil {
 		if u.classEmb == nil {
@@ -273,16 +307,34 @@ func (u *UNet) Forward(x *autograd.Var, t *tensor.Tensor, class *tensor.Tensor) 
 	if u.mid1 != nil {
 		h = u.mid2.Forward(u.midAttn.Forward(u.mid1.Forward(h, emb)), emb)
 	}
+	// In inference the up path releases each skip and each intermediate once used.
+	// h is still the last skip when there is no middle block and the last level keeps
+	// its size: that one is released as a skip, not as h.
 	for i := len(u.up) - 1; i >= 0; i-- {
 		for _, k := range u.up[i] {
 			s := skips[len(skips)-1]
 			skips = skips[:len(skips)-1]
-			h = k.forward(autograd.Concat(1, h, s), emb) // (B,C+Cs,H,W) -> (B,C',H,W)
+			cat := autograd.Concat(1, h, s) // (B,C+Cs,H,W)
+			if h.Value() != s.Value() {
+				release(h)
+			}
+			release(s)
+			h = k.forward(cat, emb) // (B,C',H,W)
+			release(cat)
 		}
 		if up := u.upsample[i]; up != nil {
 			sh, sw := skips[len(skips)-1].Size(2), skips[len(skips)-1].Size(3)
-			h = up.Forward(autograd.UpsampleNearest2dSize(h, sh, sw)) // (B,C,H,W) -> (B,C,2H,2W)
+			n := autograd.UpsampleNearest2dSize(h, sh, sw) // (B,C,H,W) -> (B,C,2H,2W)
+			if n.Value() != h.Value() {
+				release(h)
+			}
+			h = up.Forward(n)
+			release(n)
 		}
 	}
-	return u.convOut.Forward(autograd.SiLU(u.normOut.Forward(h))) // (B,InChannels,H,W)
+	a := u.normOut.ForwardSiLU(h)
+	release(h)
+	out := u.convOut.Forward(a) // (B,InChannels,H,W)
+	release(a)
+	return out
 }

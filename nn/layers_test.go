@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -134,6 +135,32 @@ func TestGroupNormNormalises(t *testing.T) {
 	assert.InDeltaSlice(t, []float32{0, 0, 0, 0}, tensor.Mean(y, false, 2).Data(), 1e-5)
 	assert.InDeltaSlice(t, []float32{1, 1, 1, 1}, tensor.Var(y, 0, false, 2).Data(), 1e-3)
 	require.Panics(t, func() { NewGroupNorm(vs.Root().Push("x"), 3, 4, 0) })
+}
+
+// TestGroupNormForwardSiLU checks the fused inference path against the recorded one,
+// value for value, with non-trivial weights, odd spatial sizes and NaN guards around
+// the output storage (the fused kernel must write every value of its output and
+// nothing else).
+func TestGroupNormForwardSiLU(t *testing.T) {
+	vs := newStore()
+	gn := NewGroupNorm(vs.Root(), 3, 6, 0)
+	rng := rand.New(rand.NewPCG(4, 4))
+	copy(gn.Weight.Value().Data(), tensor.Randn(rng, 6).Data())
+	copy(gn.Bias.Value().Data(), tensor.Randn(rng, 6).Data())
+	for _, shape := range [][]int{{5, 6, 17, 9}, {1, 6, 1, 1}, {3, 6, 33}} {
+		x := tensor.Randn(rng, shape...)
+		want := autograd.SiLU(gn.Forward(autograd.Const(x))).Value()
+		for range 2 { // the second time on recycled storage
+			tensor.Full(float32(math.NaN()), want.Numel()).Release()
+			got := gn.ForwardSiLU(autograd.NoGrad(x))
+			require.True(t, got.IsNoGrad())
+			require.Equal(t, want.Shape(), got.Shape())
+			require.Equal(t, want.Data(), got.Value().Data(), "shape %v", shape)
+		}
+		graph := gn.ForwardSiLU(autograd.Const(x))
+		require.Equal(t, want.Data(), graph.Value().Data())
+	}
+	require.Panics(t, func() { gn.ForwardSiLU(autograd.NoGrad(tensor.New(2, 4, 3, 3))) })
 }
 
 func sqrt(x float64) float64 {

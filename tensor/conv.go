@@ -331,15 +331,15 @@ func addBias(op string, y, b *Tensor) {
 		Panicf(op, "bias %s for output %s: want (%d)", ShapeString(b.shape), ShapeString(y.shape), c)
 	}
 	L := y.shape[2] * y.shape[3]
-	for n := 0; n < y.shape[0]; n++ {
-		for ch := 0; ch < c; ch++ {
-			row := y.data[(n*c+ch)*L : (n*c+ch+1)*L]
-			bv := b.data[ch]
+	parallel(y.shape[0]*c, max(1, grainCheap/max(L, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := y.data[r*L : (r+1)*L]
+			bv := b.data[r%c]
 			for i := range row {
 				row[i] += bv
 			}
 		}
-	}
+	})
 }
 
 // Conv2d returns the 2-D cross-correlation of x (N,Cin,H,W) with w (Cout,Cin/groups,kh,kw)

