@@ -285,7 +285,7 @@ func (u *UNet) Forward(x *autograd.Var, t *tensor.Tensor, class *tensor.Tensor) 
 	if x.IsNoGrad() {
 		emb = autograd.NoGrad(emb.Value()) // inference: the time MLP records no graph either
 	}
-	emb = u.time2.Forward(autograd.SiLU(u.time1.Forward(emb)))  // (B,TimeDim)
+	emb = u.time2.Forward(autograd.SiLU(u.time1.Forward(emb))) // (B,TimeDim)
 	if class != nil {
 		if u.classEmb == nil {
 			tensor.Panicf("UNet", "class labels %s for an unconditional model", tensor.ShapeString(class.Shape()))
