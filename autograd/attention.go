@@ -16,8 +16,20 @@ func ScaledSoftmax(a *Var, scale float32, causal bool) *Var {
 		if g.noGrad {
 			return []*Var{NoGrad(tensor.ScaledSoftmaxGrad(y, g.value, scale, causal))}
 		}
-		return Grad([]*Var{Sum(Mul(scaledSoftmaxComposed(a, scale, causal), g), false)}, []*Var{a}, nil, true)
+		return []*Var{scaledSoftmaxBackwardComposed(scaledSoftmaxComposed(a, scale, causal), g, scale, causal)}
 	})
+}
+
+// scaledSoftmaxBackwardComposed is the gradient of the scores given the weights y and
+// their gradient g, scale·y·(g − Σ g·y), 0 where causal masks the scores out, with
+// differentiable ops.
+func scaledSoftmaxBackwardComposed(y, g *Var, scale float32, causal bool) *Var {
+	d := MulScalar(Mul(y, Sub(g, Sum(Mul(g, y), true, y.Dim()-1))), scale)
+	if causal {
+		tq, tk := y.Size(-2), y.Size(-1)
+		d = MaskedFill(d, tensor.Triu(tensor.Ones(tq, tk), tk-tq+1), 0)
+	}
+	return d
 }
 
 // scaledSoftmaxComposed is ScaledSoftmax written with differentiable ops.
@@ -45,7 +57,10 @@ func Attention(q, k, v *Var, scale float32, causal bool) *Var {
 			dq, dk, dv := tensor.ScaledDotProductAttentionGrad(q.value, k.value, v.value, g.value, scale, causal)
 			return []*Var{NoGrad(dq), NoGrad(dk), NoGrad(dv)}
 		}
-		return Grad([]*Var{Sum(Mul(attentionComposed(q, k, v, scale, causal), g), false)}, []*Var{q, k, v}, nil, true)
+		// Composed, so the gradients stay differentiable in q, k, v and g.
+		p := ScaledSoftmax(MatMulT(q, k, false, true), scale, causal) // (…,Tq,Tk)
+		ds := scaledSoftmaxBackwardComposed(p, MatMulT(g, v, false, true), scale, causal)
+		return []*Var{MatMul(ds, k), MatMulT(ds, q, true, false), MatMulT(p, g, true, false)}
 	})
 }
 

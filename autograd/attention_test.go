@@ -43,6 +43,11 @@ func init() {
 		g := Grad([]*Var{Sum(Mul(ScaledSoftmax(a, 0.8, true), w), false)}, []*Var{a}, nil, true)[0]
 		return Sum(Square(g), false)
 	}), shapes: [][]int{{3, 4}}})
+	addGradCase("scaled_softmax", gradCase{name: "scaled_softmax_grad_of_grad_output_dependent", f: un(func(a *Var) *Var {
+		w := Const(tensor.FromSlice([]float32{0.3, -1, 0.5, 2, 1, -0.7, 0.2, 0.9, -0.4, 1.1, 0.6, -1.3}, 3, 4))
+		g := Grad([]*Var{Sum(Mul(Square(ScaledSoftmax(a, 0.8, false)), w), false)}, []*Var{a}, nil, true)[0]
+		return Sum(Square(g), false)
+	}), shapes: [][]int{{3, 4}}})
 }
 
 func TestLinearMatchesComposed(t *testing.T) {

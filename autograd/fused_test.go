@@ -56,4 +56,11 @@ func init() {
 		g := Grad([]*Var{Sum(Mul(Normalize(a, 1, 1e-5), w), false)}, []*Var{a}, nil, true)[0]
 		return Sum(Square(g), false)
 	}), shapes: [][]int{{3, 4}}})
+	// The same with an output gradient computed from the output itself (Σ w·y²), which
+	// the second-order path must not follow back into the op.
+	addGradCase("normalize", gradCase{name: "normalize_grad_of_grad_output_dependent", f: un(func(a *Var) *Var {
+		w := Const(tensor.FromSlice([]float32{0.3, -1, 0.5, 2, 1, -0.7, 0.2, 0.9, -0.4, 1.1, 0.6, -1.3}, 3, 4))
+		g := Grad([]*Var{Sum(Mul(Square(Normalize(a, 1, 1e-5)), w), false)}, []*Var{a}, nil, true)[0]
+		return Sum(Square(g), false)
+	}), shapes: [][]int{{3, 4}}})
 }

@@ -22,7 +22,8 @@ func BCEWithLogits(x, t *Var) *Var {
 			}
 			return []*Var{gx, gt}
 		}
-		return Grad([]*Var{Sum(Mul(bceWithLogitsComposed(x, t), g), false)}, []*Var{x, t}, nil, true)
+		// Composed, so the gradients stay differentiable in x, t and g.
+		return []*Var{Mul(g, Sub(Sigmoid(x), t)), Neg(Mul(g, x))}
 	})
 }
 

@@ -61,4 +61,9 @@ func init() {
 		g := Grad([]*Var{Sum(Mul(nc(a), w), false)}, []*Var{a}, nil, true)[0]
 		return Sum(Square(g), false)
 	}), shapes: [][]int{{3, 2, 2}}})
+	addGradCase("normalize_channels", gradCase{name: "normalize_channels_grad_of_grad_output_dependent", f: un(func(a *Var) *Var {
+		w := Const(tensor.FromSlice([]float32{0.3, -1, 0.5, 2, 1, -0.7, 0.2, 0.9, -0.4, 1.1, 0.6, -1.3}, 3, 2, 2))
+		g := Grad([]*Var{Sum(Mul(Square(nc(a)), w), false)}, []*Var{a}, nil, true)[0]
+		return Sum(Square(g), false)
+	}), shapes: [][]int{{3, 2, 2}}})
 }

@@ -14,20 +14,41 @@ func Normalize(a *Var, k int, eps float32) *Var {
 		if g.noGrad {
 			return []*Var{NoGrad(tensor.NormalizeLastGrad(y, rstd, g.value))}
 		}
-		// d/da Σ g·f(a), recorded, so the result stays differentiable in a and in g.
-		return Grad([]*Var{Sum(Mul(normalizeComposed(a, k, eps), g), false)}, []*Var{a}, nil, true)
+		return []*Var{normalizeBackwardComposed(a, g, lastAxes(a, k), eps)}
 	})
 }
 
 // normalizeComposed is Normalize written with differentiable ops.
 func normalizeComposed(a *Var, k int, eps float32) *Var {
+	y, _ := normalizeOver(a, lastAxes(a, k), eps)
+	return y
+}
+
+// lastAxes returns the last k axes of a.
+func lastAxes(a *Var, k int) []int {
 	axes := make([]int, k)
 	for i := range axes {
 		axes[i] = a.Dim() - k + i
 	}
+	return axes
+}
+
+// normalizeOver normalises a over axes with differentiable ops and returns the
+// normalised values and the reciprocal standard deviation (kept dims).
+func normalizeOver(a *Var, axes []int, eps float32) (y, rstd *Var) {
 	d := Sub(a, Mean(a, true, axes...))
-	v := Mean(Square(d), true, axes...)
-	return Mul(d, Rsqrt(AddScalar(v, eps)))
+	rstd = Rsqrt(AddScalar(Mean(Square(d), true, axes...), eps))
+	return Mul(d, rstd), rstd
+}
+
+// normalizeBackwardComposed is the gradient of normalising a over axes given the
+// output gradient g, rstd·(g − mean(g) − y·mean(g·y)), written with differentiable
+// ops so that it can itself be differentiated in a and in g. (Differentiating
+// Σ g·f(a) instead would also follow g's own dependence on a, which is wrong when g
+// was computed from the output, and recurses.)
+func normalizeBackwardComposed(a, g *Var, axes []int, eps float32) *Var {
+	y, rstd := normalizeOver(a, axes, eps)
+	return Mul(rstd, Sub(Sub(g, Mean(g, true, axes...)), Mul(y, Mean(Mul(g, y), true, axes...))))
 }
 
 var _ = register("normalize_channels")
@@ -44,20 +65,24 @@ func NormalizeChannels(a *Var, eps float32) (y *Var, mean, variance *tensor.Tens
 		if g.noGrad {
 			return []*Var{NoGrad(tensor.NormalizeChannelsGrad(yt, variance, g.value, eps))}
 		}
-		return Grad([]*Var{Sum(Mul(normalizeChannelsComposed(a, eps), g), false)}, []*Var{a}, nil, true)
+		return []*Var{normalizeBackwardComposed(a, g, channelAxes(a), eps)}
 	})
 	return y, mean, variance
 }
 
 // normalizeChannelsComposed is NormalizeChannels written with differentiable ops.
 func normalizeChannelsComposed(a *Var, eps float32) *Var {
+	y, _ := normalizeOver(a, channelAxes(a), eps)
+	return y
+}
+
+// channelAxes returns every axis of a (N,C,…) but the channel axis 1.
+func channelAxes(a *Var) []int {
 	axes := []int{0}
 	for i := 2; i < a.Dim(); i++ {
 		axes = append(axes, i)
 	}
-	d := Sub(a, Mean(a, true, axes...))
-	v := Mean(Square(d), true, axes...)
-	return Mul(d, Rsqrt(AddScalar(v, eps)))
+	return axes
 }
 
 var _ = register("channel_affine")
@@ -107,4 +132,73 @@ func wrapGrad(t *tensor.Tensor) *Var {
 		return nil
 	}
 	return NoGrad(t)
+}
+
+var _ = register("group_norm_silu")
+
+// GroupNormSiLU returns SiLU(GroupNorm(x)) for x (N,C,…): each of the groups sets of
+// C/groups channels of a sample normalised to mean 0 and variance 1 (population
+// variance plus eps), scaled by w[c] and shifted by b[c] (w and b of shape (C)), then
+// SiLU, the pre-activation of a diffusion residual block. Forward and, when no
+// gradient of the gradient is wanted, backward are each one pass per (sample, group)
+// that keeps only the normalised values, instead of three ops with their
+// intermediates; otherwise the gradient is differentiated through the composed ops.
+// The output equals Normalize, ChannelAffine and SiLU in turn bit for bit. It panics
+// unless groups divides C and w and b have shape (C).
+func GroupNormSiLU(x, w, b *Var, groups int, eps float32) *Var {
+	inputs := []*Var{x, w, b}
+	if !needsGraph(inputs) {
+		return record("group_norm_silu", tensor.GroupNormInference(x.value, groups, w.value, b.value, eps, true), inputs, nil)
+	}
+	out, y, rstd := tensor.GroupNormSiLU(x.value, groups, w.value, b.value, eps)
+	return record("group_norm_silu", out, inputs, func(g *Var) []*Var {
+		if g.noGrad {
+			dx, dw, db := tensor.GroupNormSiLUGrad(y, rstd, w.value, b.value, g.value, x.requiresGrad, w.requiresGrad, b.requiresGrad)
+			return []*Var{wrapGrad(dx), wrapGrad(dw), wrapGrad(db)}
+		}
+		return groupNormSiLUBackwardComposed(x, w, b, g, groups, eps)
+	})
+}
+
+// groupNormSiLUBackwardComposed returns the gradients of GroupNormSiLU for x, w and b
+// given the output gradient g, written with differentiable ops.
+func groupNormSiLUBackwardComposed(x, w, b, g *Var, groups int, eps float32) []*Var {
+	s := x.Shape()
+	xg := Reshape(x, s[0], groups, -1)
+	yg, _ := normalizeOver(xg, []int{2}, eps)
+	y := Reshape(yg, s...)
+	z := ChannelAffine(y, w, b)
+	sig := Sigmoid(z)
+	// SiLU'(z) = σ(z)·(1 + z·(1 − σ(z))).
+	dz := Mul(g, Mul(sig, AddScalar(Mul(z, AddScalar(Neg(sig), 1)), 1)))
+	c := s[1]
+	bshape := make([]int, len(s))
+	for i := range bshape {
+		bshape[i] = 1
+	}
+	bshape[1] = c
+	dy := Mul(dz, Reshape(w, bshape...))
+	dx := Reshape(normalizeBackwardComposed(xg, Reshape(dy, s[0], groups, -1), []int{2}, eps), s...)
+	return []*Var{dx, Reshape(SumTo(Mul(dz, y), bshape...), c), Reshape(SumTo(dz, bshape...), c)}
+}
+
+// groupNormSiLUComposed is GroupNormSiLU written with differentiable ops.
+func groupNormSiLUComposed(x, w, b *Var, groups int, eps float32) *Var {
+	s := x.Shape()
+	y := Reshape(Normalize(Reshape(x, s[0], groups, -1), 1, eps), s...)
+	return SiLU(ChannelAffine(y, w, b))
+}
+
+// needsGraph reports whether record will keep a node for an op on inputs: none is
+// NoGrad and one requires a gradient. Ops check it to skip saving what only their
+// backward uses.
+func needsGraph(inputs []*Var) bool {
+	req := false
+	for _, in := range inputs {
+		if in.noGrad {
+			return false
+		}
+		req = req || in.requiresGrad
+	}
+	return req
 }

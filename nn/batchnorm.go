@@ -131,16 +131,13 @@ func (gn *GroupNorm) Forward(x *autograd.Var) *autograd.Var {
 	return autograd.ChannelAffine(y, gn.Weight, gn.Bias)
 }
 
-// ForwardSiLU returns SiLU(gn.Forward(x)), the pre-activation of a residual block. In
-// inference (x computed from a NoGrad input) it runs as one fused pass without
-// intermediate tensors, with the same result.
+// ForwardSiLU returns SiLU(gn.Forward(x)), the pre-activation of a residual block, as
+// one fused op (autograd.GroupNormSiLU) with the same result: one pass forward and one
+// backward, and in inference (a NoGrad input) no saved tensors at all.
 func (gn *GroupNorm) ForwardSiLU(x *autograd.Var) *autograd.Var {
-	if !x.IsNoGrad() {
-		return autograd.SiLU(gn.Forward(x))
-	}
 	s := x.Shape()
 	if len(s) < 2 || s[1] != gn.C {
 		tensor.Panicf("GroupNorm", "input shape %s, want (N,%d,…)", tensor.ShapeString(s), gn.C)
 	}
-	return autograd.NoGrad(tensor.GroupNormInference(x.Value(), gn.Groups, gn.Weight.Value(), gn.Bias.Value(), gn.Eps, true))
+	return autograd.GroupNormSiLU(x, gn.Weight, gn.Bias, gn.Groups, gn.Eps)
 }

@@ -43,6 +43,28 @@ func TestEmptyResultsAreFullyWritten(t *testing.T) {
 		"matmul":         func() *Tensor { return MatMul(Randn(rng, 64, 96), Randn(rng, 96, 80)) },
 		"matmul_batched": func() *Tensor { return MatMulT(Randn(rng, 3, 40, 20), Randn(rng, 3, 40, 50), true, false) },
 		"linear":         func() *Tensor { return Linear(Randn(rng, 70, 30), Randn(rng, 64, 30), Randn(rng, 64)) },
+		"normalize_last": func() *Tensor {
+			y, _ := NormalizeLast(x, 2, 1e-5)
+			return y
+		},
+		"normalize_last_grad": func() *Tensor {
+			y, rstd := NormalizeLast(x, 2, 1e-5)
+			return NormalizeLastGrad(y, rstd, x)
+		},
+		"group_norm_inference": func() *Tensor { return GroupNormInference(x, 4, w, w, 1e-5, true) },
+		"group_norm_silu": func() *Tensor {
+			out, _, _ := GroupNormSiLU(x, 4, w, w, 1e-5)
+			return out
+		},
+		"group_norm_silu_saved": func() *Tensor {
+			_, y, _ := GroupNormSiLU(x, 4, w, w, 1e-5)
+			return y
+		},
+		"group_norm_silu_dx": func() *Tensor {
+			_, y, rstd := GroupNormSiLU(x, 4, w, w, 1e-5)
+			dx, _, _ := GroupNormSiLUGrad(y, rstd, w, w, x, true, true, true)
+			return dx
+		},
 		"conv1x1_grouped": func() *Tensor {
 			return Conv2d(x, Randn(rng, 8, 4, 1, 1), nil, Conv2dConfig{Groups: 2})
 		},
@@ -81,6 +103,35 @@ func BenchmarkChannelAffine(b *testing.B) {
 			m := Mul(x, w4)
 			Add(m, b4).Release()
 			m.Release()
+		}
+	})
+}
+
+// BenchmarkGroupNormSiLU compares the fused group norm + SiLU (forward and backward)
+// with the three ops it replaces in a diffusion residual block.
+func BenchmarkGroupNormSiLU(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, w, bias, g := Randn(rng, 32, 32, 28, 28), Randn(rng, 32), Randn(rng, 32), Randn(rng, 32, 32, 28, 28)
+	b.Run("fused", func(b *testing.B) {
+		for b.Loop() {
+			out, y, rstd := GroupNormSiLU(x, 8, w, bias, 1e-5)
+			dx, _, _ := GroupNormSiLUGrad(y, rstd, w, bias, g, true, true, true)
+			out.Release()
+			y.Release()
+			dx.Release()
+		}
+	})
+	b.Run("separate", func(b *testing.B) {
+		for b.Loop() {
+			y, rstd := NormalizeLast(x.Reshape(32, 8, -1), 1, 1e-5)
+			z := ChannelAffine(y.Reshape(x.Shape()...), w, bias)
+			out := SiLU(z)
+			dz := UnaryGrad("silu", z, out, g, 0)
+			dy, _, _ := ChannelAffineGrad(y.Reshape(x.Shape()...), w, dz, true, true, true)
+			dx := NormalizeLastGrad(y, rstd, dy.Reshape(32, 8, -1))
+			for _, t := range []*Tensor{y, z, out, dz, dy, dx} {
+				t.Release()
+			}
 		}
 	})
 }

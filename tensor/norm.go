@@ -129,3 +129,128 @@ func GroupNormInference(x *Tensor, groups int, w, b *Tensor, eps float32, silu b
 	})
 	return y
 }
+
+// GroupNormSiLU returns SiLU of the group normalisation of x (N,C,…) with scale w and
+// shift b (both (C)), as GroupNormInference with silu set, and also what its gradient
+// needs: the normalised values y (shaped like x, before the scale and shift) and the
+// reciprocal standard deviation of each (sample, group), rstd (N,groups). out is
+// bit-identical to NormalizeLast, ChannelAffine and SiLU in turn.
+func GroupNormSiLU(x *Tensor, groups int, w, b *Tensor, eps float32) (out, y, rstd *Tensor) {
+	const op = "GroupNormSiLU"
+	n, c, s := channelLayout(op, x)
+	if groups < 1 || c%groups != 0 {
+		Panicf(op, "%d groups for input %s", groups, ShapeString(x.shape))
+	}
+	checkChannelVec(op, x, w, c)
+	checkChannelVec(op, x, b, c)
+	out, y, rstd = empty(x.shape...), empty(x.shape...), New(n, groups) // every value of out and y written below
+	cpg := c / groups
+	row := cpg * s
+	if row == 0 {
+		return out, y, rstd
+	}
+	parallel(n*groups, max(1, grainExp/row), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr, or := x.data[r*row:(r+1)*row], y.data[r*row:(r+1)*row], out.data[r*row:(r+1)*row]
+			m, rs := kernels.RowStats(xr, eps)
+			rstd.data[r] = rs
+			c0 := (r % groups) * cpg
+			for j := range cpg {
+				wv, bv := w.data[c0+j], b.data[c0+j]
+				src, ys, os := xr[j*s:(j+1)*s], yr[j*s:(j+1)*s], or[j*s:(j+1)*s]
+				for i, v := range src {
+					n := (v - m) * rs
+					ys[i] = n
+					os[i] = n*wv + bv
+				}
+			}
+			kernels.Unary(kernels.SiLU, or, or, 0)
+		}
+	})
+	return out, y, rstd
+}
+
+// GroupNormSiLUGrad returns the gradients of GroupNormSiLU for the output gradient g,
+// from its saved y and rstd: dx (shaped like x) when wantX, dw and db (C) when wantW or
+// wantB (nil otherwise). Each (sample, group) is one pass: the pre-activation
+// z = y·w + b is recomputed, dz = g·SiLU'(z), dw += Σ dz·y, db += Σ dz, and dx is the
+// normalisation gradient of dz·w.
+func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, dw, db *Tensor) {
+	const op = "GroupNormSiLUGrad"
+	n, c, s := channelLayout(op, y)
+	if !SameShape(y, g) || len(rstd.shape) != 2 || rstd.shape[0] != n || rstd.shape[1] < 1 || c%rstd.shape[1] != 0 {
+		Panicf(op, "saved %s and rstd %s for gradient %s", ShapeString(y.shape), ShapeString(rstd.shape), ShapeString(g.shape))
+	}
+	checkChannelVec(op, y, w, c)
+	checkChannelVec(op, y, b, c)
+	groups := rstd.shape[1]
+	cpg := c / groups
+	row := cpg * s
+	if wantX {
+		dx = empty(y.shape...) // every value written below
+	}
+	// Per-(sample, channel) partial sums, added over the samples at the end in a fixed
+	// order, so the result does not depend on how the rows were split.
+	var pw, pb []float64
+	if wantW || wantB {
+		pw, pb = make([]float64, n*c), make([]float64, n*c)
+	}
+	if row > 0 {
+		parallel(n*groups, max(1, grainExp/row), func(lo, hi int) {
+			dz := make([]float32, row)
+			for r := lo; r < hi; r++ {
+				yr, gr := y.data[r*row:(r+1)*row], g.data[r*row:(r+1)*row]
+				c0 := (r % groups) * cpg
+				for j := range cpg {
+					wv, bv := w.data[c0+j], b.data[c0+j]
+					ys, zs := yr[j*s:(j+1)*s], dz[j*s:(j+1)*s]
+					for i, v := range ys {
+						zs[i] = v*wv + bv
+					}
+				}
+				kernels.UnaryGrad(kernels.SiLU, dz, dz, dz, gr, 0) // dz = g·SiLU'(z), in place
+				for j := range cpg {
+					ch := c0 + j
+					zs := dz[j*s : (j+1)*s]
+					if pw != nil {
+						sb, sw := kernels.SumAndDot(zs, yr[j*s:(j+1)*s])
+						pw[(r/groups)*c+ch], pb[(r/groups)*c+ch] = sw, sb
+					}
+					if wantX {
+						wv := w.data[ch]
+						for i := range zs {
+							zs[i] *= wv
+						}
+					}
+				}
+				if wantX {
+					kernels.NormalizeRowsGrad(dx.data[r*row:(r+1)*row], yr, rstd.data[r:r+1], dz, row)
+				}
+			}
+		})
+	} else if wantX {
+		clear(dx.data)
+	}
+	if wantW {
+		dw = New(c)
+	}
+	if wantB {
+		db = New(c)
+	}
+	for ch := range c {
+		var sw, sb float64
+		for i := range n {
+			if pw != nil {
+				sw += pw[i*c+ch]
+				sb += pb[i*c+ch]
+			}
+		}
+		if wantW {
+			dw.data[ch] = float32(sw)
+		}
+		if wantB {
+			db.data[ch] = float32(sb)
+		}
+	}
+	return dx, dw, db
+}

@@ -34,10 +34,10 @@ func newResBlock(vb *nn.VarBuilder, cin, cout int) *resBlock {
 }
 
 func (r *resBlock) forward(x, emb *autograd.Var) *autograd.Var {
-	h := r.conv1.Forward(autograd.SiLU(r.gn1.Forward(x)))
-	t := r.temb.Forward(emb) // (B,cout)
+	h := r.conv1.Forward(r.gn1.ForwardSiLU(x)) // GroupNorm and SiLU as one fused op
+	t := r.temb.Forward(emb)                   // (B,cout)
 	h = autograd.Add(h, autograd.Reshape(t, t.Size(0), t.Size(1), 1, 1))
-	h = r.conv2.Forward(autograd.SiLU(r.gn2.Forward(h)))
+	h = r.conv2.Forward(r.gn2.ForwardSiLU(h))
 	if r.skip != nil {
 		x = r.skip.Forward(x)
 	}
@@ -79,7 +79,7 @@ func (u *benchUNet) forward(x *autograd.Var, t *tensor.Tensor) *autograd.Var {
 	h := u.r3.forward(u.down2.Forward(h2), emb)                     // (B,64,7,7)
 	h = u.r4.forward(autograd.Concat(1, u.up1.Forward(h), h2), emb) // (B,128,14,14) -> (B,64,14,14)
 	h = u.r5.forward(autograd.Concat(1, u.up2.Forward(h), h1), emb) // (B,32+32,28,28) -> (B,32,28,28)
-	return u.out.Forward(autograd.SiLU(u.gnOut.Forward(h)))         // (B,1,28,28)
+	return u.out.Forward(u.gnOut.ForwardSiLU(h))                    // (B,1,28,28)
 }
 
 func buildUNet(rng *rand.Rand) func() {
