@@ -269,10 +269,10 @@ func Grad(outputs, inputs []*Var, seeds []*tensor.Tensor, createGraph bool) []*V
 }
 
 // ReleaseGraph hands the storage of every value computed in v's graph, v's own
-// included, back to package tensor for reuse (tensor.Release), so that the next
-// training step allocates next to nothing: call it after the optimizer step, once
-// nothing computed in the step is needed any more, as PyTorch frees a graph's buffers
-// after backward. Leaves (parameters, inputs, constants) and anything sharing their
+// included, and of what its ops saved for their backward passes back to package tensor
+// for reuse (tensor.Release), so that the next training step allocates next to
+// nothing: call it after the optimizer step, once nothing computed in the step is
+// needed any more, as PyTorch frees a graph's buffers after backward. Leaves (parameters, inputs, constants) and anything sharing their
 // storage are kept. Afterwards v and every Var of its graph are empty: using one, or
 // calling Backward through the graph again, panics.
 func (v *Var) ReleaseGraph() {
@@ -286,12 +286,18 @@ func (v *Var) ReleaseGraph() {
 		}
 	}
 	done := map[*float32]bool{}
-	for _, u := range order {
-		k := storageKey(u.value)
+	release := func(t *tensor.Tensor) {
+		k := storageKey(t)
 		if k == nil || keep[k] || done[k] {
-			continue
+			return
 		}
 		done[k] = true
-		u.value.Release()
+		t.Release()
+	}
+	for _, u := range order {
+		release(u.value)
+		for _, t := range u.node.saved {
+			release(t)
+		}
 	}
 }

@@ -151,13 +151,15 @@ func GroupNormSiLU(x, w, b *Var, groups int, eps float32) *Var {
 		return record("group_norm_silu", tensor.GroupNormInference(x.value, groups, w.value, b.value, eps, true), inputs, nil)
 	}
 	out, y, rstd := tensor.GroupNormSiLU(x.value, groups, w.value, b.value, eps)
-	return record("group_norm_silu", out, inputs, func(g *Var) []*Var {
+	v := record("group_norm_silu", out, inputs, func(g *Var) []*Var {
 		if g.noGrad {
 			dx, dw, db := tensor.GroupNormSiLUGrad(y, rstd, w.value, b.value, g.value, x.requiresGrad, w.requiresGrad, b.requiresGrad)
 			return []*Var{wrapGrad(dx), wrapGrad(dw), wrapGrad(db)}
 		}
 		return groupNormSiLUBackwardComposed(x, w, b, g, groups, eps)
 	})
+	v.node.saved = []*tensor.Tensor{y, rstd} // the normalised values: as big as x
+	return v
 }
 
 // groupNormSiLUBackwardComposed returns the gradients of GroupNormSiLU for x, w and b

@@ -79,3 +79,21 @@ func TestReleaseGraph(t *testing.T) {
 	h2 := Tanh(MatMul(x, w))
 	require.Equal(t, grad.Data(), Grad([]*Var{Sum(Square(h2), false)}, []*Var{w}, nil, false)[0].Value().Data())
 }
+
+// ReleaseGraph also empties what an op saved for its backward beside its output (the
+// normalised values of GroupNormSiLU).
+func TestReleaseGraphSaved(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	x := Param(tensor.Randn(rng, 2, 4, 5, 5))
+	h := GroupNormSiLU(x, Param(tensor.Ones(4)), Param(tensor.New(4)), 2, 1e-5)
+	loss := Sum(Square(h), false)
+	loss.Backward()
+	saved := h.node.saved
+	require.Len(t, saved, 2)
+	require.Len(t, saved[0].Data(), 2*4*5*5)
+	loss.ReleaseGraph()
+	for _, s := range saved {
+		require.Empty(t, s.Data())
+	}
+	require.Len(t, x.Value().Data(), 2*4*5*5)
+}

@@ -26,6 +26,7 @@ type node struct {
 	inputs   []*Var
 	backward func(g *Var) []*Var // gradients for inputs, nil where none flows
 	custom   bool                // a user-defined Function (Apply)
+	saved    []*tensor.Tensor    // op-owned tensors kept for backward; ReleaseGraph frees them
 }
 
 // NewVar wraps t as a leaf. With requiresGrad, Backward accumulates its gradient.
