@@ -2,20 +2,25 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/genblocks/genblocks/examples/internal/mnisteval"
 )
 
 // report scores images with the shared MNIST evaluator and prints one table row:
-// seconds per image (NaN when not timed), the evaluator's report, and for conditional
-// samples the share classified as the requested digit.
+// seconds per image (a dash when perImage is NaN: not timed), the evaluator's report,
+// and for conditional samples the share classified as the requested digit.
 func report(name string, images [][]float32, perImage float64, want []int) error {
 	ev, err := mnisteval.Load()
 	if err != nil {
 		return err
 	}
 	rep := ev.Evaluate(images)
-	fmt.Printf("%-10s %8.3f s/image | %s\n", name, perImage, rep)
+	timing := fmt.Sprintf("%8.3f s/image", perImage)
+	if math.IsNaN(perImage) {
+		timing = fmt.Sprintf("%8s s/image", "-")
+	}
+	fmt.Printf("%-10s %s | %s\n", name, timing, rep)
 	if want != nil {
 		labels, _ := ev.Classify(images)
 		hit := 0
