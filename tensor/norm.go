@@ -88,6 +88,18 @@ func NormalizeChannelsGrad(y, variance, g *Tensor, eps float32) *Tensor {
 	return dx
 }
 
+// checkGroupNorm panics unless x is (N,C,…) with groups dividing C and w and b of
+// shape (C), and returns N, C and the values per channel.
+func checkGroupNorm(op string, x *Tensor, groups int, w, b *Tensor) (n, c, s int) {
+	n, c, s = channelLayout(op, x)
+	if groups < 1 || c%groups != 0 {
+		Panicf(op, "%d groups for input %s", groups, ShapeString(x.shape))
+	}
+	checkChannelVec(op, x, w, c)
+	checkChannelVec(op, x, b, c)
+	return n, c, s
+}
+
 // GroupNormInference returns group normalisation of x (N,C,…): each of the groups
 // sets of C/groups channels of a sample normalised over its values to mean 0 and
 // variance 1 (population variance plus eps), then scaled by w[c] and shifted by b[c]
@@ -96,13 +108,7 @@ func NormalizeChannelsGrad(y, variance, g *Tensor, eps float32) *Tensor {
 // values are in cache and without the intermediate tensors, for inference: nothing is
 // kept for a gradient. It panics unless groups divides C and w and b have shape (C).
 func GroupNormInference(x *Tensor, groups int, w, b *Tensor, eps float32, silu bool) *Tensor {
-	const op = "GroupNormInference"
-	n, c, s := channelLayout(op, x)
-	if groups < 1 || c%groups != 0 {
-		Panicf(op, "%d groups for input %s", groups, ShapeString(x.shape))
-	}
-	checkChannelVec(op, x, w, c)
-	checkChannelVec(op, x, b, c)
+	n, c, s := checkGroupNorm("GroupNormInference", x, groups, w, b)
 	y := empty(x.shape...) // every value written below
 	cpg := c / groups
 	row := cpg * s
@@ -136,13 +142,7 @@ func GroupNormInference(x *Tensor, groups int, w, b *Tensor, eps float32, silu b
 // reciprocal standard deviation of each (sample, group), rstd (N,groups). out is
 // bit-identical to NormalizeLast, ChannelAffine and SiLU in turn.
 func GroupNormSiLU(x *Tensor, groups int, w, b *Tensor, eps float32) (out, y, rstd *Tensor) {
-	const op = "GroupNormSiLU"
-	n, c, s := channelLayout(op, x)
-	if groups < 1 || c%groups != 0 {
-		Panicf(op, "%d groups for input %s", groups, ShapeString(x.shape))
-	}
-	checkChannelVec(op, x, w, c)
-	checkChannelVec(op, x, b, c)
+	n, c, s := checkGroupNorm("GroupNormSiLU", x, groups, w, b)
 	out, y, rstd = empty(x.shape...), empty(x.shape...), New(n, groups) // every value of out and y written below
 	cpg := c / groups
 	row := cpg * s
