@@ -7,7 +7,7 @@
 //	VAE        the MLP VAE of examples/vae (its decoder samples MNIST digits)
 //	Diffusion  the U-Net of examples/diffusion with its sampler settings
 //
-// The checkpoints are float16 safetensors files (about 6 MB in all) under models/,
+// The checkpoints are float16 safetensors files (about 5.4 MB in all) under models/,
 // embedded with go:embed and opened with the families' one-call loaders
 // (transformer.LoadTextModelFS, gan.LoadGeneratorFS, vae.LoadModelFS,
 // diffusion.LoadPipelineFS). FS exposes them for other loaders. The models are decoded

@@ -82,7 +82,7 @@ func TestImageModels(t *testing.T) {
 			require.NoError(t, err)
 			return v.Sample(ctx, n, nil, rng)
 		}},
-		{"diffusion", 40, -1, 1, 8, func(n int, rng *rand.Rand) (*tensor.Tensor, error) {
+		{"diffusion", 200, -1, 1, 10, func(n int, rng *rand.Rand) (*tensor.Tensor, error) {
 			d, err := Diffusion()
 			require.NoError(t, err)
 			return d.Generate(ctx, n, diffusion.GenerateConfig{Sampler: "dpm", Steps: 10}, rng)
