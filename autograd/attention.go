@@ -7,8 +7,8 @@ var _ = register("scaled_softmax")
 // ScaledSoftmax returns the attention weights softmax(scale·a) along the last axis of
 // scores a (…,Tq,Tk), with, when causal, the entries (i,j) for j > i+Tk-Tq masked out
 // (weight 0), in one fused pass forward and backward (see tensor.ScaledSoftmax). It
-// equals Softmax(MaskedFill(MulScalar(a, scale), causal mask, -1e30), -1), through which
-// it is differentiated when a gradient of the gradient is wanted. It panics if a has
+// equals Softmax(MaskedFill(MulScalar(a, scale), causal mask, -1e30), -1); when a
+// gradient of the gradient is wanted its backward is computed with differentiable ops. It panics if a has
 // fewer than 2 axes.
 func ScaledSoftmax(a *Var, scale float32, causal bool) *Var {
 	y := tensor.ScaledSoftmax(a.value, scale, causal)
@@ -48,7 +48,7 @@ var _ = register("attention")
 // v (…,Tk,Dv) with the same leading axes, as (…,Tq,Dv), fused: forward and backward
 // work one (batch, head) pair at a time without a (…,Tq,Tk) tensor (see
 // tensor.ScaledDotProductAttention), recomputing the weights in the backward pass. A
-// gradient of the gradient goes through the composed ops. It panics if the shapes do not
+// gradient of the gradient is computed with differentiable ops. It panics if the shapes do not
 // fit.
 func Attention(q, k, v *Var, scale float32, causal bool) *Var {
 	out := tensor.ScaledDotProductAttention(q.value, k.value, v.value, scale, causal)

@@ -7,8 +7,7 @@ var _ = register("bce_with_logits")
 // BCEWithLogits returns the elementwise binary cross-entropy of logits x against
 // targets t (same shape), max(x,0) - x·t + log(1+e^-|x|), as one op: one pass forward
 // and, for x, one pass backward (σ(x) - t). When a gradient of the gradient is wanted
-// it is differentiated through the equivalent composed ops. It panics if the shapes
-// differ.
+// it is computed with differentiable ops. It panics if the shapes differ.
 func BCEWithLogits(x, t *Var) *Var {
 	y := tensor.BCEWithLogits(x.value, t.value)
 	return record("bce_with_logits", y, []*Var{x, t}, func(g *Var) []*Var {

@@ -6,8 +6,8 @@ var _ = register("normalize")
 
 // Normalize normalises a over its last k axes to mean 0 and variance 1 (the population
 // variance plus eps): the core of layer and group normalisation. Its backward is one
-// fused kernel pass; when a gradient of the gradient is wanted it is differentiated
-// through the equivalent composed ops instead.
+// fused kernel pass; when a gradient of the gradient is wanted it is computed with
+// differentiable ops instead.
 func Normalize(a *Var, k int, eps float32) *Var {
 	y, rstd := tensor.NormalizeLast(a.value, k, eps)
 	return record("normalize", y, []*Var{a}, func(g *Var) []*Var {
@@ -57,8 +57,7 @@ var _ = register("normalize_channels")
 // values to mean 0 and variance 1 (the population variance plus eps), the core of batch
 // normalisation, and also returns the per-channel mean and population variance (C) as
 // plain tensors (for running statistics). Its backward is one fused kernel pass; when a
-// gradient of the gradient is wanted it is differentiated through the equivalent
-// composed ops. It panics if a has fewer than 2 axes.
+// gradient of the gradient is wanted it is computed with differentiable ops. It panics if a has fewer than 2 axes.
 func NormalizeChannels(a *Var, eps float32) (y *Var, mean, variance *tensor.Tensor) {
 	yt, mean, variance := tensor.NormalizeChannels(a.value, eps)
 	y = record("normalize_channels", yt, []*Var{a}, func(g *Var) []*Var {
@@ -110,11 +109,7 @@ func ChannelAffine(x, w, b *Var) *Var {
 		}
 		// Composed, so the gradients stay differentiable.
 		c := w.Size(0)
-		bshape := make([]int, x.Dim())
-		for i := range bshape {
-			bshape[i] = 1
-		}
-		bshape[1] = c
+		bshape := channelShape(x.Dim(), c)
 		out := []*Var{
 			Mul(g, Reshape(w, bshape...)),
 			Reshape(SumTo(Mul(g, x), bshape...), c),
@@ -124,6 +119,17 @@ func ChannelAffine(x, w, b *Var) *Var {
 		}
 		return out
 	})
+}
+
+// channelShape returns (1,c,1,…) with dims axes: a per-channel vector shaped to
+// broadcast against (N,C,…).
+func channelShape(dims, c int) []int {
+	s := make([]int, dims)
+	for i := range s {
+		s[i] = 1
+	}
+	s[1] = c
+	return s
 }
 
 // wrapGrad wraps a fused backward's result as a NoGrad Var, or nil for none.
@@ -142,7 +148,7 @@ var _ = register("group_norm_silu")
 // SiLU, the pre-activation of a diffusion residual block. Forward and, when no
 // gradient of the gradient is wanted, backward are each one pass per (sample, group)
 // that keeps only the normalised values, instead of three ops with their
-// intermediates; otherwise the gradient is differentiated through the composed ops.
+// intermediates; otherwise the gradients are computed with differentiable ops.
 // The output equals Normalize, ChannelAffine and SiLU in turn bit for bit. It panics
 // unless groups divides C and w and b have shape (C).
 func GroupNormSiLU(x, w, b *Var, groups int, eps float32) *Var {
@@ -174,11 +180,7 @@ func groupNormSiLUBackwardComposed(x, w, b, g *Var, groups int, eps float32) []*
 	// SiLU'(z) = σ(z)·(1 + z·(1 − σ(z))).
 	dz := Mul(g, Mul(sig, AddScalar(Mul(z, AddScalar(Neg(sig), 1)), 1)))
 	c := s[1]
-	bshape := make([]int, len(s))
-	for i := range bshape {
-		bshape[i] = 1
-	}
-	bshape[1] = c
+	bshape := channelShape(len(s), c)
 	dy := Mul(dz, Reshape(w, bshape...))
 	dx := Reshape(normalizeBackwardComposed(xg, Reshape(dy, s[0], groups, -1), []int{2}, eps), s...)
 	return []*Var{dx, Reshape(SumTo(Mul(dz, y), bshape...), c), Reshape(SumTo(dz, bshape...), c)}
