@@ -8,8 +8,8 @@ var _ = register("scaled_softmax")
 // scores a (…,Tq,Tk), with, when causal, the entries (i,j) for j > i+Tk-Tq masked out
 // (weight 0), in one fused pass forward and backward (see tensor.ScaledSoftmax). It
 // equals Softmax(MaskedFill(MulScalar(a, scale), causal mask, -1e30), -1); when a
-// gradient of the gradient is wanted its backward is computed with differentiable ops. It panics if a has
-// fewer than 2 axes.
+// gradient of the gradient is wanted its backward is computed with differentiable ops.
+// It panics if a has fewer than 2 axes.
 func ScaledSoftmax(a *Var, scale float32, causal bool) *Var {
 	y := tensor.ScaledSoftmax(a.value, scale, causal)
 	return record("scaled_softmax", y, []*Var{a}, func(g *Var) []*Var {
