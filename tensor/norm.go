@@ -197,7 +197,9 @@ func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, 
 	}
 	if row > 0 {
 		parallel(n*groups, max(1, grainExp/row), func(lo, hi int) {
-			dz := make([]float32, row)
+			scratch := empty(row) // pooled: no allocation per call in steady state
+			defer scratch.Release()
+			dz := scratch.data
 			for r := lo; r < hi; r++ {
 				yr, gr := y.data[r*row:(r+1)*row], g.data[r*row:(r+1)*row]
 				c0 := (r % groups) * cpg
@@ -238,12 +240,13 @@ func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, 
 		db = New(c)
 	}
 	for ch := range c {
+		if pw == nil {
+			break
+		}
 		var sw, sb float64
 		for i := range n {
-			if pw != nil {
-				sw += pw[i*c+ch]
-				sb += pb[i*c+ch]
-			}
+			sw += pw[i*c+ch]
+			sb += pb[i*c+ch]
 		}
 		if wantW {
 			dw.data[ch] = float32(sw)
