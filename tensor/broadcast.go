@@ -140,7 +140,7 @@ func (p plan) run(inner func(offs []int, n int, st []int)) {
 // binary applies a broadcasting binary op.
 func binary(name string, op kernels.BinOp, a, b *Tensor) *Tensor {
 	if SameShape(a, b) {
-		out := New(a.shape...)
+		out := empty(a.shape...)
 		grain := grainCheap
 		if op == kernels.Pow {
 			grain = grainExp
@@ -151,7 +151,7 @@ func binary(name string, op kernels.BinOp, a, b *Tensor) *Tensor {
 		return out
 	}
 	shape := BroadcastShapes(name, a.shape, b.shape)
-	out := New(shape...)
+	out := empty(shape...) // the plan visits every element
 	if len(out.data) == 0 {
 		return out
 	}

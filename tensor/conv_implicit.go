@@ -83,19 +83,24 @@ func (ic *implicitConv) pad(xp, img []float32) {
 	g := ic.g
 	clear(xp)
 	plane := ic.hq * ic.wq
+	phaseLen := g.C * plane
 	for c := range g.C {
 		for h := range g.H {
 			src := img[(c*g.H+h)*g.W:][:g.W]
 			r := h + g.PH
-			rowBase := c*plane + (r/g.SH)*ic.wq
-			ph := (r % g.SH) * g.SW
+			rowBase := (r%g.SH)*g.SW*phaseLen + c*plane + (r/g.SH)*ic.wq
 			if g.SW == 1 {
-				copy(xp[ph*g.C*plane+rowBase+g.PW:][:g.W], src)
+				copy(xp[rowBase+g.PW:][:g.W], src)
 				continue
 			}
-			for w, v := range src {
-				s := w + g.PW
-				xp[(ph+s%g.SW)*g.C*plane+rowBase+s/g.SW] = v
+			// Column w lands in phase (w+PW)%SW at (w+PW)/SW: walk each phase's
+			// columns in turn, without a division per element.
+			for b := range g.SW {
+				w0 := ((b-g.PW)%g.SW + g.SW) % g.SW // the first w in phase b
+				dst := xp[rowBase+b*phaseLen+(w0+g.PW)/g.SW:]
+				for j, w := 0, w0; w < g.W; j, w = j+1, w+g.SW {
+					dst[j] = src[w]
+				}
 			}
 		}
 	}

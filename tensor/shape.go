@@ -92,7 +92,7 @@ func Concat(axis int, ts ...*Tensor) *Tensor {
 		}
 		shape[ax] += t.shape[ax]
 	}
-	out := New(shape...)
+	out := empty(shape...) // the copies below cover every element
 	outer, _, inner := split3(out, ax)
 	off := 0
 	for o := 0; o < outer; o++ {
