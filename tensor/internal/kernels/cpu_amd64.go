@@ -33,3 +33,17 @@ func detectAVX2FMA() bool {
 	const avx2 = 1 << 5
 	return ebx7&avx2 != 0
 }
+
+// hasAVX512 reports whether the CPU and the operating system support AVX-512F on top
+// of AVX2 and FMA: the CPUID bit plus the OS saving the opmask and ZMM state (XCR0
+// bits 5–7).
+var hasAVX512 = hasAVX2FMA && detectAVX512()
+
+func detectAVX512() bool {
+	if xcr0, _ := xgetbv(); xcr0&0xe6 != 0xe6 {
+		return false
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const avx512f = 1 << 16
+	return ebx7&avx512f != 0
+}

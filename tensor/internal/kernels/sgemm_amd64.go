@@ -19,11 +19,24 @@ package kernels
 //go:noescape
 func sgemmKernel6x16(kc int, a0, a1 *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
 
+// sgemmKernel6x16AVX512 is sgemmKernel6x16 in AVX-512 registers, one row of the tile
+// per register: half the instructions of the AVX2 kernel. The CPU must support
+// AVX-512F.
+//
+//go:noescape
+func sgemmKernel6x16AVX512(kc int, a0, a1 *float32, rsa, csa int, b, c *float32, ldc int, alpha, beta float32)
+
 // sgemmKernel3x16 is sgemmKernel6x16 for rows 0-2 only, with beta == 0: the edge
 // tile of a block whose last panel holds at most three rows.
 //
 //go:noescape
 func sgemmKernel3x16(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32)
+
+// sgemmKernel3x16AVX512 is sgemmKernel3x16 in AVX-512 registers. The CPU must
+// support AVX-512F.
+//
+//go:noescape
+func sgemmKernel3x16AVX512(kc int, a *float32, rsa, csa int, b, c *float32, ldc int, alpha float32)
 
 // sgemmPackB16 copies kc rows of 16 values, row stride ldb, contiguously into dst:
 //
@@ -50,6 +63,10 @@ func sgemmPackA6(dst, src *float32, lda, kc int)
 // useAsm selects the assembly kernels; tests switch it off to cover the Go kernels.
 var useAsm = hasAVX2FMA
 
+// useAVX512 selects the AVX-512 form of the 6×16 micro-kernel (with useAsm); tests
+// switch it to cover both.
+var useAVX512 = hasAVX512
+
 // kernel6x16 runs the assembly micro-kernel when the CPU supports it, else the Go one.
 // Rows 0-2 of A start at a0 and rows 3-5 at a1 (see sgemmKernel6x16).
 func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
@@ -57,6 +74,10 @@ func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int,
 		last := (kc - 1) * csa
 		_, _, _ = a0[2*rsa+last], a1[2*rsa+last], b[kc*gemmNR-1]
 		_ = c[5*ldc+gemmNR-1]
+		if useAVX512 {
+			sgemmKernel6x16AVX512(kc, &a0[0], &a1[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
+			return
+		}
 		sgemmKernel6x16(kc, &a0[0], &a1[0], rsa, csa, &b[0], &c[0], ldc, alpha, beta)
 		return
 	}
@@ -71,6 +92,10 @@ func kernel3x16(kc int, a []float32, rsa, csa int, b, c []float32, ldc int, alph
 	}
 	_, _ = a[2*rsa+(kc-1)*csa], b[kc*gemmNR-1]
 	_ = c[2*ldc+gemmNR-1]
+	if useAVX512 {
+		sgemmKernel3x16AVX512(kc, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha)
+		return true
+	}
 	sgemmKernel3x16(kc, &a[0], rsa, csa, &b[0], &c[0], ldc, alpha)
 	return true
 }

@@ -24,6 +24,9 @@ var sgemmBenchShapes = []struct {
 	{"m128_k784_n512", 128, 512, 784},
 	{"m2048_k128_n384", 2048, 384, 128},
 	{"m2048_k128_n65", 2048, 65, 128},
+	{"m32_k288_n840", 32, 840, 288}, // one image of the unet workload's main convolution
+	{"m36_k288_n840", 36, 840, 288},
+	{"m36_k288_n832", 36, 832, 288},
 }
 
 func BenchmarkSgemm(b *testing.B) {
@@ -41,6 +44,12 @@ func BenchmarkSgemm(b *testing.B) {
 				gonumImpl.Sgemm(blas.NoTrans, blas.NoTrans, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 			}},
 		}
+		if hasAVX512 {
+			impls = append(impls, struct {
+				name string
+				f    func()
+			}{"threads=1-avx2", func() { Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n) }})
+		}
 		if s.m*s.n*s.k <= 128*128*128 {
 			impls = append(impls, struct {
 				name string
@@ -54,6 +63,11 @@ func BenchmarkSgemm(b *testing.B) {
 					defer withThreads(1)()
 				case "threads=2":
 					defer withThreads(2)()
+				case "threads=1-avx2":
+					defer withThreads(1)()
+					old := useAVX512
+					useAVX512 = false
+					defer func() { useAVX512 = old }()
 				}
 				b.ReportAllocs()
 				for b.Loop() {

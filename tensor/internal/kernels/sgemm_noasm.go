@@ -5,6 +5,9 @@ package kernels
 // useAsm is always false without assembly.
 var useAsm = false
 
+// Without assembly there is no AVX-512 kernel either.
+var useAVX512, hasAVX512 = false, false
+
 // kernel6x16 is the pure-Go micro-kernel; see sgemmKernelGo.
 func kernel6x16(kc int, a0, a1 []float32, rsa, csa int, b, c []float32, ldc int, alpha, beta float32) {
 	sgemmKernelGo(kc, a0, a1, rsa, csa, b, c, ldc, alpha, beta)

@@ -69,7 +69,7 @@ func (g *guarded) checkGuards(t *testing.T, name string) {
 
 type sgemmMode struct {
 	name                string
-	asm                 bool
+	asm, avx512         bool
 	small, parallelWork int
 	kc, mc, nc, threads int
 	packAMinN           int
@@ -77,17 +77,17 @@ type sgemmMode struct {
 
 // withMode sets the tuning knobs for one test mode and returns a function restoring them.
 func withMode(m sgemmMode) func() {
-	oldAsm, oldSmall, oldPar := useAsm, gemmSmallWork, gemmParallelWork
+	oldAsm, old512, oldSmall, oldPar := useAsm, useAVX512, gemmSmallWork, gemmParallelWork
 	oldKC, oldMC, oldNC, oldThreads := gemmKC, gemmMC, gemmNC, threads.Load()
 	oldPackA, oldColGroup := gemmPackAMinN, gemmMinColGroup
 	if m.kc < 16 {
 		gemmMinColGroup = gemmNR // tiny blocks: split columns as finely as possible
 	}
-	useAsm, gemmSmallWork, gemmParallelWork = m.asm, m.small, m.parallelWork
+	useAsm, useAVX512, gemmSmallWork, gemmParallelWork = m.asm, m.avx512, m.small, m.parallelWork
 	gemmKC, gemmMC, gemmNC, gemmPackAMinN = m.kc, m.mc, m.nc, m.packAMinN
 	SetThreads(m.threads)
 	return func() {
-		useAsm, gemmSmallWork, gemmParallelWork = oldAsm, oldSmall, oldPar
+		useAsm, useAVX512, gemmSmallWork, gemmParallelWork = oldAsm, old512, oldSmall, oldPar
 		gemmKC, gemmMC, gemmNC, gemmPackAMinN = oldKC, oldMC, oldNC, oldPackA
 		gemmMinColGroup = oldColGroup
 		threads.Store(oldThreads)
@@ -96,22 +96,26 @@ func withMode(m sgemmMode) func() {
 
 func sgemmModes() []sgemmMode {
 	var modes []sgemmMode
-	kernels := []bool{false}
-	if useAsm {
-		kernels = append(kernels, true)
+	type kernel struct {
+		name        string
+		asm, avx512 bool
 	}
-	for _, asm := range kernels {
-		name := "go"
-		if asm {
-			name = "asm"
-		}
+	kernels := []kernel{{"go", false, false}}
+	if useAsm {
+		kernels = append(kernels, kernel{"asm", true, false})
+	}
+	if useAsm && hasAVX512 {
+		kernels = append(kernels, kernel{"avx512", true, true})
+	}
+	for _, k := range kernels {
+		name, asm, z := k.name, k.asm, k.avx512
 		modes = append(modes,
-			sgemmMode{name + "/small-loop", asm, math.MaxInt, math.MaxInt, 256, 144, 4096, 1, 64},
-			sgemmMode{name + "/packed", asm, 0, math.MaxInt, 256, 144, 4096, 1, 64},
-			sgemmMode{name + "/a-in-place", asm, 0, math.MaxInt, 256, 144, 4096, 1, math.MaxInt},
+			sgemmMode{name + "/small-loop", asm, z, math.MaxInt, math.MaxInt, 256, 144, 4096, 1, 64},
+			sgemmMode{name + "/packed", asm, z, 0, math.MaxInt, 256, 144, 4096, 1, 64},
+			sgemmMode{name + "/a-in-place", asm, z, 0, math.MaxInt, 256, 144, 4096, 1, math.MaxInt},
 			// Tiny blocks and a forced 3-way split exercise every blocking edge.
-			sgemmMode{name + "/packed-tiny-blocks-3threads", asm, 0, 1, 7, 12, 32, 3, 0},
-			sgemmMode{name + "/a-in-place-tiny-blocks-2threads", asm, 0, 1, 5, 18, 48, 2, math.MaxInt},
+			sgemmMode{name + "/packed-tiny-blocks-3threads", asm, z, 0, 1, 7, 12, 32, 3, 0},
+			sgemmMode{name + "/a-in-place-tiny-blocks-2threads", asm, z, 0, 1, 5, 18, 48, 2, math.MaxInt},
 		)
 	}
 	return modes
@@ -254,7 +258,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		for _, sz := range []int{8, 96, 256} {
 			t.Run(fmt.Sprintf("threads=%d size=%d", threads, sz), func(t *testing.T) {
-				defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, threads, gemmPackAMinN})()
+				defer withMode(sgemmMode{"", useAsm, useAVX512, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, threads, gemmPackAMinN})()
 				a, b, c := randSlice(rng, sz*sz), randSlice(rng, sz*sz), make([]float32, sz*sz)
 				f := func() { Sgemm(false, true, sz, sz, sz, 1, a, sz, b, sz, 0, c, sz) }
 				f()
@@ -266,7 +270,7 @@ func TestSgemmNoAllocs(t *testing.T) {
 
 func TestSgemmConcurrentCalls(t *testing.T) {
 	// Concurrent callers share the worker pool; each must get its own correct result.
-	defer withMode(sgemmMode{"", useAsm, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, 2, gemmPackAMinN})()
+	defer withMode(sgemmMode{"", useAsm, useAVX512, gemmSmallWork, 1, gemmKC, gemmMC, gemmNC, 2, gemmPackAMinN})()
 	const n = 70
 	rng := rand.New(rand.NewPCG(5, 6))
 	a, b := randSlice(rng, n*n), randSlice(rng, n*n)
