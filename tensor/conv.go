@@ -95,11 +95,13 @@ func planConv(op string, xShape, wShape []int, c Conv2dConfig) *convPlan {
 	}
 }
 
-// forward computes y = conv(x, w) without bias into y, which is overwritten.
-func (p *convPlan) forward(y, x, w []float32) {
+// forward computes y = conv(x, w) into y, which is overwritten, adding the bias b
+// (Cout) unless it is nil. Only the implicit path takes a bias: the caller adds it
+// after a direct convolution.
+func (p *convPlan) forward(y, x, w, b []float32) {
 	g := p.geo
 	if !p.direct() {
-		p.implicit(newImplicitConv(g), y, x, w)
+		p.implicit(newImplicitConv(g), y, x, w, b)
 		return
 	}
 	K, L := g.C, g.ColCols()
@@ -134,8 +136,9 @@ func (p *convPlan) pieceThreads(lo, hi int) int {
 	return 1
 }
 
-// implicit runs the implicit convolution ic over every group of every image.
-func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32) {
+// implicit runs the implicit convolution ic over every group of every image, adding
+// the bias b (Cout) unless it is nil.
+func (p *convPlan) implicit(ic *implicitConv, y, x, w, b []float32) {
 	g := ic.g
 	inSz, outSz, wSz := g.C*g.H*g.W, p.coutg*g.OH*g.OW, p.coutg*g.ColRows()
 	p.samples(func(lo, hi int, _ sgemmFunc) {
@@ -145,7 +148,11 @@ func (p *convPlan) implicit(ic *implicitConv, y, x, w []float32) {
 		defer putScratch(yext)
 		for i := lo * p.groups; i < hi*p.groups; i++ {
 			gr := i % p.groups
-			ic.run(y[i*outSz:(i+1)*outSz], x[i*inSz:(i+1)*inSz], w[gr*wSz:(gr+1)*wSz], p.coutg, *xp, *yext, threads)
+			var bg []float32
+			if b != nil {
+				bg = b[gr*p.coutg : (gr+1)*p.coutg]
+			}
+			ic.run(y[i*outSz:(i+1)*outSz], x[i*inSz:(i+1)*inSz], w[gr*wSz:(gr+1)*wSz], bg, p.coutg, *xp, *yext, threads)
 		}
 	})
 }
@@ -357,8 +364,12 @@ func Conv2d(x, w, b *Tensor, cfg Conv2dConfig) *Tensor {
 			Panicf(op, "bias %s for weight %s: want (%d)", ShapeString(b.shape), ShapeString(w.shape), p.out[1])
 		}
 	}
-	p.forward(out.data, x.data, w.data) // (N,Cin,H,W) -> (N,Cout,OH,OW)
-	if b != nil {
+	var bias []float32
+	if b != nil && !p.direct() {
+		bias = b.data // added as the implicit GEMM's result is copied out
+	}
+	p.forward(out.data, x.data, w.data, bias) // (N,Cin,H,W) -> (N,Cout,OH,OW)
+	if b != nil && bias == nil {
 		addBias(op, out, b)
 	}
 	return out

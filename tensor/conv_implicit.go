@@ -43,17 +43,25 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 func (ic *implicitConv) extLen() int { return ic.g.OH * ic.wq }
 
 // run writes y (cout, OH·OW) = w (cout, C·KH·KW) × the column matrix of img (C,H,W),
-// using xp (padLen) and yext (cout·extLen) as scratch and gemm on up to threads
-// goroutines.
-func (ic *implicitConv) run(y, img, w []float32, cout int, xp, yext []float32, threads int) {
+// plus b (cout) unless it is nil, using xp (padLen) and yext (cout·extLen) as scratch
+// and gemm on up to threads goroutines.
+func (ic *implicitConv) run(y, img, w, b []float32, cout int, xp, yext []float32, threads int) {
 	g := ic.g
 	ic.pad(xp, img)
 	L, K := ic.extLen(), g.ColRows()
 	kernels.SgemmOffsetB(threads, false, false, cout, L, K, 1, w, K, xp, ic.off, 0, yext, L)
-	// (cout, OH, Wq) -> (cout, OH, OW)
+	// (cout, OH, Wq) -> (cout, OH, OW), plus the bias
 	for co := range cout {
 		for oh := range g.OH {
-			copy(y[(co*g.OH+oh)*g.OW:][:g.OW], yext[co*L+oh*ic.wq:][:g.OW])
+			dst, src := y[(co*g.OH+oh)*g.OW:][:g.OW], yext[co*L+oh*ic.wq:][:g.OW]
+			if b == nil {
+				copy(dst, src)
+				continue
+			}
+			bv := b[co]
+			for i, v := range src {
+				dst[i] = v + bv
+			}
 		}
 	}
 }
@@ -81,8 +89,24 @@ func (ic *implicitConv) weightGrad(acc, img, gy []float32, cout int, xp, gext []
 // padding is.
 func (ic *implicitConv) pad(xp, img []float32) {
 	g := ic.g
-	clear(xp)
 	plane := ic.hq * ic.wq
+	if g.SH == 1 && g.SW == 1 {
+		// One phase: write each plane in order, clearing only the gaps between rows.
+		for c := range g.C {
+			base := c * plane
+			pos := base
+			for h := range g.H {
+				start := base + (h+g.PH)*ic.wq + g.PW
+				clear(xp[pos:start])
+				copy(xp[start:start+g.W], img[(c*g.H+h)*g.W:][:g.W])
+				pos = start + g.W
+			}
+			clear(xp[pos : base+plane])
+		}
+		clear(xp[g.C*plane:])
+		return
+	}
+	clear(xp)
 	phaseLen := g.C * plane
 	for c := range g.C {
 		for h := range g.H {
