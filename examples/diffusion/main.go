@@ -82,7 +82,7 @@ func main() {
 	fl.BoolVar(&o.resume, "resume", false, "continue training from -ckpt")
 	fl.BoolVar(&o.guard, "guard", true, "stop training at the first NaN or infinite weight or gradient, naming it (train)")
 	fl.StringVar(&o.samples, "samples", "", "eval: score the PNGs in this directory instead of a model")
-	fl.StringVar(&o.samplers, "samplers", "ddpm-1000,ddim-50,dpm-20,dpm-10", "eval: samplers to time and score")
+	fl.StringVar(&o.samplers, "samplers", "ddpm-1000,ddim-50,dpm-20,dpm-10", "eval: samplers to time and score, kind-steps[-etaX for ddim|-beta for ddpm]")
 	fl.IntVar(&o.evalN, "eval-n", 1000, "train: samples for the evaluation at the end")
 	_ = fl.Parse(args)
 	if o.ckpt == "" {
@@ -445,9 +445,7 @@ func evalCmd(ctx context.Context, o options) error {
 		return err
 	}
 	for _, name := range strings.Split(o.samplers, ",") {
-		kind, steps, _ := strings.Cut(name, "-")
-		k, _ := strconv.Atoi(steps)
-		s, err := diffusion.ParseSampler(kind, k)
+		s, err := parseSamplerSpec(name)
 		if err != nil {
 			return err
 		}
@@ -456,6 +454,36 @@ func evalCmd(ctx context.Context, o options) error {
 		}
 	}
 	return nil
+}
+
+// parseSamplerSpec reads an eval sampler name: kind-steps, optionally followed by
+// -etaX for DDIM's η (ddim-50-eta1) or -beta for DDPM with σ² = β (ddpm-1000-beta).
+func parseSamplerSpec(name string) (diffusion.Sampler, error) {
+	parts := strings.Split(name, "-")
+	steps := 0
+	if len(parts) > 1 {
+		k, err := strconv.Atoi(parts[1])
+		if err != nil || k < 0 {
+			return nil, fmt.Errorf("sampler %q: want kind-steps, such as ddim-50", name)
+		}
+		steps = k
+	}
+	s, err := diffusion.ParseSampler(parts[0], steps)
+	if err != nil || len(parts) <= 2 {
+		return s, err
+	}
+	opt := parts[2]
+	switch v, isEta := strings.CutPrefix(opt, "eta"); {
+	case len(parts) > 3:
+	case isEta && parts[0] == "ddim":
+		eta, err := strconv.ParseFloat(v, 64)
+		if err == nil && eta >= 0 {
+			return diffusion.DDIM{Steps: steps, Eta: eta}, nil
+		}
+	case opt == "beta" && parts[0] == "ddpm":
+		return diffusion.DDPM{Steps: steps, Variance: diffusion.VarianceBeta}, nil
+	}
+	return nil, fmt.Errorf("sampler %q: unknown option %q (want ddim-N-etaX or ddpm-N-beta)", name, opt)
 }
 
 // evaluateModel draws n samples with s, times them and prints the evaluator's report

@@ -69,3 +69,22 @@ func TestCheckpointWritesALoadablePipeline(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want.Data(), got.Data())
 }
+
+func TestParseSamplerSpec(t *testing.T) {
+	for name, want := range map[string]diffusion.Sampler{
+		"ddim-50":        diffusion.DDIM{Steps: 50},
+		"ddim-50-eta1":   diffusion.DDIM{Steps: 50, Eta: 1},
+		"ddim-20-eta0.5": diffusion.DDIM{Steps: 20, Eta: 0.5},
+		"ddpm-1000":      diffusion.DDPM{Steps: 1000},
+		"ddpm-1000-beta": diffusion.DDPM{Steps: 1000, Variance: diffusion.VarianceBeta},
+		"dpm-10":         diffusion.DPMSolver{Steps: 10},
+	} {
+		got, err := parseSamplerSpec(name)
+		require.NoError(t, err, name)
+		require.Equal(t, want, got, name)
+	}
+	for _, bad := range []string{"ddim-x", "ddim--1", "ddpm-10-eta1", "ddim-10-beta", "ddim-50-eta-1", "ddim-50-etax", "euler-10", "ddim-50-eta1-x"} {
+		_, err := parseSamplerSpec(bad)
+		require.Error(t, err, bad)
+	}
+}

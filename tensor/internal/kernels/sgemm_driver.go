@@ -282,11 +282,15 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 				copy(q, b[g.bRow(pc+p)+j:][:nr])
 				clear(q[nr:])
 			}
-		default:
+		case nr == gemmNR:
 			// op(B)[p][j] = b[j*ldb+p]: each column is a contiguous run of kcb values.
-			if nr < gemmNR {
-				clear(d)
+			var cols [gemmNR][]float32
+			for col := range cols {
+				cols[col] = b[g.bRow(j+col)+pc:][:kcb]
 			}
+			packB16Trans(d, &cols, kcb)
+		default:
+			clear(d)
 			for col := range nr {
 				src := b[g.bRow(j+col)+pc:][:kcb]
 				for p, v := range src {
@@ -294,6 +298,22 @@ func (g *gemmProblem) packB(dst []float32, pc, jc, kcb, ncb int) {
 				}
 			}
 		}
+	}
+}
+
+// packB16Trans interleaves sixteen columns of kcb values into a packed panel,
+// dst[p*16+j] = cols[j][p], writing each 16-value row of the panel in one go.
+func packB16Trans(dst []float32, cols *[gemmNR][]float32, kcb int) {
+	c0, c1, c2, c3 := cols[0][:kcb], cols[1][:kcb], cols[2][:kcb], cols[3][:kcb]
+	c4, c5, c6, c7 := cols[4][:kcb], cols[5][:kcb], cols[6][:kcb], cols[7][:kcb]
+	c8, c9, c10, c11 := cols[8][:kcb], cols[9][:kcb], cols[10][:kcb], cols[11][:kcb]
+	c12, c13, c14, c15 := cols[12][:kcb], cols[13][:kcb], cols[14][:kcb], cols[15][:kcb]
+	for p := range c0 {
+		q := dst[p*gemmNR:][:gemmNR:gemmNR]
+		q[0], q[1], q[2], q[3] = c0[p], c1[p], c2[p], c3[p]
+		q[4], q[5], q[6], q[7] = c4[p], c5[p], c6[p], c7[p]
+		q[8], q[9], q[10], q[11] = c8[p], c9[p], c10[p], c11[p]
+		q[12], q[13], q[14], q[15] = c12[p], c13[p], c14[p], c15[p]
 	}
 }
 
