@@ -121,12 +121,8 @@ func GroupNormInference(x *Tensor, groups int, w, b *Tensor, eps float32, silu b
 			m, rs := kernels.RowStats(xr, eps)
 			c0 := (r % groups) * cpg
 			for j := range cpg {
-				wv, bv := w.data[c0+j], b.data[c0+j]
-				src, dst := xr[j*s:(j+1)*s], yr[j*s:(j+1)*s]
-				for i, v := range src {
-					n := (v - m) * rs // rounded to float32 as NormalizeRows stores it
-					dst[i] = n*wv + bv
-				}
+				dst := yr[j*s : (j+1)*s] // the normalised value, then the affine map of it
+				kernels.NormAffine(dst, dst, xr[j*s:(j+1)*s], m, rs, w.data[c0+j], b.data[c0+j])
 			}
 			if silu {
 				kernels.Unary(kernels.SiLU, yr, yr, 0)
@@ -157,12 +153,7 @@ func GroupNormSiLU(x *Tensor, groups int, w, b *Tensor, eps float32) (out, y, rs
 			c0 := (r % groups) * cpg
 			for j := range cpg {
 				wv, bv := w.data[c0+j], b.data[c0+j]
-				src, ys, os := xr[j*s:(j+1)*s], yr[j*s:(j+1)*s], or[j*s:(j+1)*s]
-				for i, v := range src {
-					n := (v - m) * rs
-					ys[i] = n
-					os[i] = n*wv + bv
-				}
+				kernels.NormAffine(yr[j*s:(j+1)*s], or[j*s:(j+1)*s], xr[j*s:(j+1)*s], m, rs, wv, bv)
 			}
 			kernels.Unary(kernels.SiLU, or, or, 0)
 		}
@@ -204,11 +195,8 @@ func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, 
 				yr, gr := y.data[r*row:(r+1)*row], g.data[r*row:(r+1)*row]
 				c0 := (r % groups) * cpg
 				for j := range cpg {
-					wv, bv := w.data[c0+j], b.data[c0+j]
-					ys, zs := yr[j*s:(j+1)*s], dz[j*s:(j+1)*s]
-					for i, v := range ys {
-						zs[i] = v*wv + bv
-					}
+					ys := yr[j*s : (j+1)*s]
+					kernels.AxpbyC(dz[j*s:(j+1)*s], ys, ys, w.data[c0+j], 0, b.data[c0+j]) // z = y·w + b
 				}
 				kernels.UnaryGrad(kernels.SiLU, dz, dz, dz, gr, 0) // dz = g·SiLU'(z), in place
 				for j := range cpg {
@@ -219,10 +207,7 @@ func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, 
 						pw[(r/groups)*c+ch], pb[(r/groups)*c+ch] = sw, sb
 					}
 					if wantX {
-						wv := w.data[ch]
-						for i := range zs {
-							zs[i] *= wv
-						}
+						kernels.AxpbyC(zs, zs, zs, w.data[ch], 0, 0) // dz·w
 					}
 				}
 				if wantX {

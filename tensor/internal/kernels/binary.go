@@ -208,8 +208,12 @@ func AccumulateStrided(dst []float32, sd int, src []float32) {
 	}
 }
 
-// SumFloat64 returns the sum of x accumulated in float64.
-func SumFloat64(x []float32) float64 {
+// SumFloat64 returns the sum of x accumulated in float64. (sumFloat64 is faster and
+// adds runs of reduceChunk values in float32 first, for the normalisation kernels.)
+func SumFloat64(x []float32) float64 { return sumFloat64Go(x) }
+
+// sumFloat64Go is SumFloat64's reference loop.
+func sumFloat64Go(x []float32) float64 {
 	// Eight independent chains: one float64 chain is bound by the add latency.
 	var s0, s1, s2, s3, s4, s5, s6, s7 float64
 	i := 0
@@ -230,8 +234,8 @@ func SumFloat64(x []float32) float64 {
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }
 
-// sumSqDev returns Σ(x-m)² accumulated in float64.
-func sumSqDev(x []float32, m float64) float64 {
+// sumSqDevGo returns Σ(x-m)² accumulated in float64 (sumSqDev's reference loop).
+func sumSqDevGo(x []float32, m float64) float64 {
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -252,8 +256,9 @@ func sumSqDev(x []float32, m float64) float64 {
 // SumAndDot returns Σg and Σg·y accumulated in float64; len(y) ≥ len(g).
 func SumAndDot(g, y []float32) (sg, sgy float64) { return sumAndDot(g, y) }
 
-// sumAndDot returns Σg and Σg·y accumulated in float64; len(y) ≥ len(g).
-func sumAndDot(g, y []float32) (sg, sgy float64) {
+// sumAndDotGo returns Σg and Σg·y accumulated in float64; len(y) ≥ len(g)
+// (sumAndDot's reference loop).
+func sumAndDotGo(g, y []float32) (sg, sgy float64) {
 	y = y[:len(g)]
 	var a0, a1, a2, a3, b0, b1, b2, b3 float64
 	i := 0
@@ -274,6 +279,39 @@ func sumAndDot(g, y []float32) (sg, sgy float64) {
 		b0 += float64(g[i]) * float64(y[i])
 	}
 	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
+}
+
+// AxpbyC computes dst[i] = a·x[i] + b·y[i] + c for i < len(dst); x and y may be dst.
+func AxpbyC(dst, x, y []float32, a, b, c float32) { axpbyc(dst, x, y, a, b, c) }
+
+// axpbycGo is AxpbyC's reference loop.
+func axpbycGo(dst, x, y []float32, a, b, c float32) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	for i := range dst {
+		dst[i] = a*x[i] + b*y[i] + c
+	}
+}
+
+// NormAffine computes y[i] = (x[i]-m)·rs and out[i] = y[i]·w + b for i < len(x): a
+// normalisation followed by a per-channel affine map.
+func NormAffine(y, out, x []float32, m, rs, w, b float32) { normAffine(y, out, x, m, rs, w, b) }
+
+// normAffineGo is NormAffine's reference loop.
+func normAffineGo(y, out, x []float32, m, rs, w, b float32) {
+	y, out = y[:len(x)], out[:len(x)]
+	for i, v := range x {
+		n := (v - m) * rs
+		y[i] = n
+		out[i] = n*w + b
+	}
+}
+
+// normGradGo computes dx[i] = rs·((g[i]-mg) - y[i]·mgy) (normGrad's reference loop).
+func normGradGo(dx, g, y []float32, mg, mgy, rs float32) {
+	g, y = g[:len(dx)], y[:len(dx)]
+	for i := range dx {
+		dx[i] = rs * (g[i] - mg - y[i]*mgy)
+	}
 }
 
 // MaxStrided computes dst[i*sd] = max(dst[i*sd], src[i]) (min when useMin); NaN wins.

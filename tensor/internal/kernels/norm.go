@@ -13,9 +13,7 @@ func NormalizeRows(y, rstd, x []float32, n int, eps float32) {
 		xr := x[r*n : (r+1)*n]
 		yr := y[r*n : (r+1)*n]
 		m32, r32 := RowStats(xr, eps)
-		for i, v := range xr {
-			yr[i] = (v - m32) * r32
-		}
+		normAffine(yr, yr, xr, m32, r32, 1, 0)
 		rstd[r] = r32
 	}
 }
@@ -24,7 +22,7 @@ func NormalizeRows(y, rstd, x []float32, n int, eps float32) {
 // accumulated in float64, as NormalizeRows uses them.
 func RowStats(x []float32, eps float32) (mean, rstd float32) {
 	n := float64(len(x))
-	m := SumFloat64(x) / n
+	m := sumFloat64(x) / n
 	return float32(m), float32(1 / math.Sqrt(sumSqDev(x, m)/n+float64(eps)))
 }
 
@@ -36,10 +34,7 @@ func NormalizeRowsGrad(dx, y, rstd, g []float32, n int) {
 		yr, gr, dr := y[r*n:(r+1)*n], g[r*n:(r+1)*n], dx[r*n:(r+1)*n]
 		sg, sgy := sumAndDot(gr, yr)
 		mg, mgy := float32(sg/float64(n)), float32(sgy/float64(n))
-		rs := rstd[r]
-		for i, gv := range gr {
-			dr[i] = rs * (gv - mg - yr[i]*mgy)
-		}
+		normGrad(dr, gr, yr, mg, mgy, rstd[r])
 	}
 }
 
