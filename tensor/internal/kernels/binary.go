@@ -75,6 +75,18 @@ func b2f(b bool) float32 {
 //
 //	for i := range dst { dst[i] = op.Apply(a[i*sa], b[i*sb]) }
 func Binary(op BinOp, dst, a []float32, sa int, b []float32, sb int) {
+	if len(dst) == 0 {
+		return
+	}
+	if done := binaryVec(op, dst, a, sa, b, sb); done > 0 {
+		dst = dst[done:]
+		if sa != 0 {
+			a = a[done:]
+		}
+		if sb != 0 {
+			b = b[done:]
+		}
+	}
 	n := len(dst)
 	if n == 0 {
 		return
