@@ -210,9 +210,7 @@ func AccumulateStrided(dst []float32, sd int, src []float32) {
 	}
 	if sd == 1 {
 		dst = dst[:len(src)]
-		for i, v := range src {
-			dst[i] += v
-		}
+		Binary(Add, dst, dst, 1, src, 1)
 		return
 	}
 	for i, v := range src {
