@@ -7,8 +7,8 @@
 //
 // Each assembly kernel has a Go stub whose doc comment is the reference loop, the .s
 // file beside it, and a pure-Go twin of the same loop behind
-// //go:build !amd64 || purego; Sgemm picks the AVX2/FMA micro-kernel at run time when
-// the CPU has it. Work large enough to split runs on a fixed pool of Threads goroutines
+// //go:build !amd64 || purego; Sgemm picks its micro-kernel at run time: AVX-512 where
+// the CPU and OS support it, else AVX2/FMA, else Go. Work large enough to split runs on a fixed pool of Threads goroutines
 // (SetThreads, ParallelRange); the calling goroutine waits for it.
 //
 // # Shapes

@@ -15,8 +15,8 @@ import (
 //
 // When beta is 0, C is only written, so NaNs in it do not propagate; when alpha is 0 or
 // k is 0, A and B are not read. Large products run on packed, cache-blocked panels with
-// an AVX2+FMA micro-kernel where the CPU has one (a pure-Go kernel otherwise), split
-// over up to Threads() goroutines.
+// an AVX-512 or AVX2+FMA micro-kernel where the CPU has one (a pure-Go kernel
+// otherwise), split over up to Threads() goroutines.
 //
 // Sgemm panics, before any work starts, if a dimension is negative, a stride is
 // shorter than its row, or a slice is too short for the matrix it holds.
