@@ -94,6 +94,13 @@ func accumulate(grads map[*Var]*Var, v, g *Var, rc *gradRefs) {
 		rc.hold(g.value)
 		return
 	}
+	if rc != nil && rc.exclusive(old.value) && storageKey(old.value) != storageKey(g.value) {
+		// A plain Backward (nothing recorded) and a temporary only this entry holds:
+		// add in place instead of allocating the sum (bit-identical: Axpy by 1).
+		old.value.AddInPlace(g.value)
+		rc.unstored(g.value)
+		return
+	}
 	sum := Add(old, g)
 	grads[v] = sum
 	rc.hold(sum.value)
