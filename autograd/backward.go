@@ -173,9 +173,14 @@ func (rc *gradRefs) drop(t *tensor.Tensor) {
 	}
 }
 
-// unstored queues t, a gradient computed but not held, for release.
+// unstored queues t, a gradient computed but not held, for release. t is live, so
+// if its storage was released earlier in this Backward it has been recycled since:
+// the mark that would skip it is cleared.
 func (rc *gradRefs) unstored(t *tensor.Tensor) {
 	if rc != nil {
+		if k := storageKey(t); k != nil {
+			delete(rc.released, k)
+		}
 		rc.pending = append(rc.pending, t)
 	}
 }
