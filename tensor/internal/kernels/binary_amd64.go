@@ -9,37 +9,37 @@ package kernels
 func vaddvv(dst, a, b []float32)
 
 //go:noescape
-func vaddvs(dst, a []float32, s float32)
+func vaddvs(dst, x []float32, s float32)
 
 //go:noescape
-func vaddsv(dst, b []float32, s float32)
+func vaddsv(dst, x []float32, s float32)
 
 //go:noescape
 func vsubvv(dst, a, b []float32)
 
 //go:noescape
-func vsubvs(dst, a []float32, s float32)
+func vsubvs(dst, x []float32, s float32)
 
 //go:noescape
-func vsubsv(dst, b []float32, s float32)
+func vsubsv(dst, x []float32, s float32)
 
 //go:noescape
 func vmulvv(dst, a, b []float32)
 
 //go:noescape
-func vmulvs(dst, a []float32, s float32)
+func vmulvs(dst, x []float32, s float32)
 
 //go:noescape
-func vmulsv(dst, b []float32, s float32)
+func vmulsv(dst, x []float32, s float32)
 
 //go:noescape
 func vdivvv(dst, a, b []float32)
 
 //go:noescape
-func vdivvs(dst, a []float32, s float32)
+func vdivvs(dst, x []float32, s float32)
 
 //go:noescape
-func vdivsv(dst, b []float32, s float32)
+func vdivsv(dst, x []float32, s float32)
 
 // binaryVec runs the vector loop for op over the first len(dst)&^7 elements of dst
 // (a and b of the same length, or one of them a single broadcast value: sa or sb 0)
