@@ -97,3 +97,24 @@ func TestReleaseGraphSaved(t *testing.T) {
 	}
 	require.Len(t, x.Value().Data(), 2*4*5*5)
 }
+
+// A gradient that is computed but not held (unstored) is released even when its
+// storage was released earlier in the same Backward and recycled since: the release
+// mark on the storage must not make flush skip the new tensor.
+func TestUnstoredRecycledStorageIsReleased(t *testing.T) {
+	rc := newGradRefs(nil, nil)
+	a := tensor.New(1 << 13)
+	key := storageKey(a)
+	rc.hold(a)
+	rc.drop(a)
+	rc.flush()
+	require.Nil(t, a.Data(), "a held and dropped temporary is released")
+
+	b := tensor.New(1 << 13) // most likely a's storage, from the pool
+	if storageKey(b) != key {
+		t.Skip("the pool did not hand a's storage back")
+	}
+	rc.unstored(b)
+	rc.flush()
+	require.Nil(t, b.Data(), "the recycled storage is released again")
+}
