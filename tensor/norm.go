@@ -207,7 +207,7 @@ func GroupNormSiLUGrad(y, rstd, w, b, g *Tensor, wantX, wantW, wantB bool) (dx, 
 						pw[(r/groups)*c+ch], pb[(r/groups)*c+ch] = sw, sb
 					}
 					if wantX {
-						kernels.AxpbyC(zs, zs, zs, w.data[ch], 0, 0) // dz·w
+						kernels.Scale(w.data[ch], zs) // dz·w
 					}
 				}
 				if wantX {

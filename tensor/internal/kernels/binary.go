@@ -196,9 +196,8 @@ func axpyGo(alpha float32, x, y []float32) {
 
 // Scale computes x[i] *= alpha.
 func Scale(alpha float32, x []float32) {
-	for i := range x {
-		x[i] *= alpha
-	}
+	s := [1]float32{alpha}
+	Binary(Mul, x, x, 1, s[:], 0) // the vector loop where there is one
 }
 
 // AccumulateStrided computes dst[i*sd] += src[i] for i in [0, len(src)). It is the
