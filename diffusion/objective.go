@@ -1,8 +1,11 @@
 package diffusion
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 
 	"github.com/genblocks/genblocks/autograd"
 	"github.com/genblocks/genblocks/tensor"
@@ -22,6 +25,25 @@ const (
 	// (https://arxiv.org/abs/2303.09556), min(SNR(t),γ)·‖x₀ − x̂₀‖².
 	WeightMinSNR
 )
+
+// ParseWeighting reads "none", "snr" or "minsnr" (Min-SNR with γ = 5; "minsnr-G" for
+// another γ) and returns the weighting and γ (0 unless given).
+func ParseWeighting(s string) (Weighting, float64, error) {
+	switch s {
+	case "none", "":
+		return WeightNone, 0, nil
+	case "snr":
+		return WeightSNR, 0, nil
+	case "minsnr", "min-snr":
+		return WeightMinSNR, 0, nil
+	}
+	if g, ok := strings.CutPrefix(s, "minsnr-"); ok {
+		if v, err := strconv.ParseFloat(g, 64); err == nil && v > 0 {
+			return WeightMinSNR, v, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("diffusion: unknown loss weighting %q (want none, snr, minsnr or minsnr-G with γ = G > 0)", s)
+}
 
 // LossConfig configures Loss. The zero value is the simple ε-loss with uniform
 // timesteps and no label dropout.

@@ -111,6 +111,20 @@ func TestLossWeightsAndSamplers(t *testing.T) {
 	} {
 		assert.InDelta(t, tc.want, LossConfig{Weighting: tc.w}.lossWeight(tc.p, tc.snr), 1e-12, "%v %v", tc.p, tc.w)
 	}
+	for in, want := range map[string]LossConfig{
+		"none": {}, "snr": {Weighting: WeightSNR}, "minsnr": {Weighting: WeightMinSNR},
+		"minsnr-2.5": {Weighting: WeightMinSNR, Gamma: 2.5},
+	} {
+		w, g, err := ParseWeighting(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, LossConfig{Weighting: w, Gamma: g}, in)
+	}
+	for _, bad := range []string{"lsnr", "minsnr-", "minsnr-0", "minsnr-x"} {
+		_, _, err := ParseWeighting(bad)
+		assert.ErrorContains(t, err, "unknown loss weighting", bad)
+	}
+	// γ given: min(10, 2.5)/(10+1) for v at SNR 10.
+	assert.InDelta(t, 2.5/11, LossConfig{Weighting: WeightMinSNR, Gamma: 2.5}.lossWeight(PredictV, 10), 1e-12)
 	s := NewImportanceSampler(4, 2)
 	rng := rand.New(rand.NewPCG(1, 2))
 	ts, w := s.Sample(rng, 3)

@@ -50,6 +50,7 @@ type options struct {
 	lr, srProb, labelDropout float64
 	resume, guard            bool
 	samples, samplers        string
+	weighting, lrDecay       string
 	evalN                    int
 }
 
@@ -67,6 +68,7 @@ func main() {
 	fl.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fl.StringVar(&o.schedule, "schedule", "linear", "noise schedule: linear, cosine or sigmoid (train)")
 	fl.StringVar(&o.pred, "pred", "eps", "network output: eps, x0 or v (train)")
+	fl.StringVar(&o.weighting, "weighting", "none", "loss weighting: none, snr or minsnr (Min-SNR-5; minsnr-G for γ = G) (train)")
 	fl.BoolVar(&o.cond, "cond", false, "class-conditional with label dropout, for classifier-free guidance (train)")
 	fl.Float64Var(&o.guidance, "guidance", 3, "classifier-free guidance scale for a -cond model (1: conditional, no guidance; 0: unconditional, the null label)")
 	fl.StringVar(&o.sampler, "sampler", "ddim", "sampler: ddpm, ddim or dpm (DPM-Solver++ 2M)")
@@ -77,6 +79,7 @@ func main() {
 	fl.IntVar(&o.epochs, "epochs", 0, "training epochs (0: until -minutes)")
 	fl.IntVar(&o.batch, "batch", 32, "batch size")
 	fl.Float64Var(&o.lr, "lr", 1e-3, "Adam learning rate")
+	fl.StringVar(&o.lrDecay, "lr-decay", "none", "learning-rate decay over the run's budget (-minutes or -epochs): none or cosine (to 0)")
 	fl.Float64Var(&o.srProb, "sr", 0.2, "share of training batches' images conditioned on their 14×14 version (super-resolution)")
 	fl.Float64Var(&o.labelDropout, "label-dropout", 0.1, "label dropout for guidance (train -cond)")
 	fl.BoolVar(&o.resume, "resume", false, "continue training from -ckpt")
@@ -241,16 +244,24 @@ func train(ctx context.Context, o options) error {
 		fmt.Printf("resumed from %s at step %d\n", o.ckpt, step)
 	}
 	train := data.Train
-	fmt.Printf("U-Net: %d parameters; schedule %s, predicting %s, conditional %v; batch %d, %g minutes\n",
-		vs.NumParams(), o.schedule, o.pred, o.cond, o.batch, o.minutes)
-	lossCfg := diffusion.LossConfig{}
+	fmt.Printf("U-Net: %d parameters; schedule %s, predicting %s, loss weighting %s, conditional %v; batch %d, %g minutes\n",
+		vs.NumParams(), o.schedule, o.pred, o.weighting, o.cond, o.batch, o.minutes)
+	if o.lrDecay != "none" && o.lrDecay != "cosine" {
+		return fmt.Errorf("unknown -lr-decay %q (want none or cosine)", o.lrDecay)
+	}
+	var lossCfg diffusion.LossConfig
+	if lossCfg.Weighting, lossCfg.Gamma, err = diffusion.ParseWeighting(o.weighting); err != nil {
+		return err
+	}
 	if o.cond {
 		lossCfg.LabelDropout = o.labelDropout
 	}
 	save := func() error {
 		return saveTraining(o.ckpt, spec, step, vs, opt, ema)
 	}
-	deadline := time.Now().Add(time.Duration(o.minutes * float64(time.Minute)))
+	began := time.Now()
+	budget := time.Duration(o.minutes * float64(time.Minute))
+	deadline := began.Add(budget)
 	stepsPerEpoch := train.Len() / o.batch
 	total := 0
 	if o.epochs > 0 {
@@ -280,6 +291,14 @@ func train(ctx context.Context, o options) error {
 				}
 			}
 			optim.ClipGradNorm(vs.Params(), 1)
+			if o.lrDecay == "cosine" {
+				// The share of this run's budget used so far: steps with -epochs, time otherwise.
+				frac := float64(time.Since(began)) / float64(budget)
+				if total > 0 {
+					frac = float64(step) / float64(total)
+				}
+				opt.SetLR(cosineDecay(o.lr, frac))
+			}
 			opt.Step()
 			ema.SetDecay(min(0.999, float64(1+step)/float64(10+step)))
 			ema.Update()
@@ -320,6 +339,12 @@ done:
 		return evaluateModel(ctx, o, l, fmt.Sprintf("%s-%d", o.sampler, o.steps), s, o.evalN)
 	}
 	return nil
+}
+
+// cosineDecay returns the learning rate after a share frac of the budget under a half
+// cosine from base to 0: base·(1+cos(π·frac))/2, 0 from frac 1 on.
+func cosineDecay(base, frac float64) float64 {
+	return base * (1 + math.Cos(math.Pi*min(max(frac, 0), 1))) / 2
 }
 
 // srCondition returns the conditioning channel for a training batch: for a share p of

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -86,5 +87,14 @@ func TestParseSamplerSpec(t *testing.T) {
 	for _, bad := range []string{"ddim-x", "ddim--1", "ddpm-10-eta1", "ddim-10-beta", "ddim-50-eta-1", "ddim-50-etax", "euler-10", "ddim-50-eta1-x"} {
 		_, err := parseSamplerSpec(bad)
 		require.Error(t, err, bad)
+	}
+}
+
+func TestCosineDecay(t *testing.T) {
+	for _, tc := range []struct{ frac, want float64 }{
+		{-1, 2e-3}, {0, 2e-3}, {0.5, 1e-3}, {1, 0}, {1.5, 0},
+		{0.25, 1e-3 * (1 + math.Sqrt2/2)},
+	} {
+		assert.InDelta(t, tc.want, cosineDecay(2e-3, tc.frac), 1e-12, "frac %g", tc.frac)
 	}
 }

@@ -1,7 +1,7 @@
 """PyTorch twin of examples/diffusion: the same U-Net (diffusion.UNet, parameter names
-and all, with the example's extra conditioning channel), the same linear schedule,
-ε-objective, super-resolution conditioning share, label dropout (-cond), gradient
-clipping and EMA, trained on MNIST for a fixed wall time, then sampled with DDIM-50
+and all, with the example's extra conditioning channel), the same schedule (-schedule linear or cosine),
+objective (-pred eps or v, -weighting none or minsnr), learning-rate decay (-lr-decay),
+super-resolution conditioning share, label dropout (-cond), gradient clipping and EMA, trained on MNIST for a fixed wall time, then sampled with DDIM-50
 (unguided: the null label for a -cond model); the samples are written as 28×28 PNGs
 that `go run ./examples/diffusion eval -samples DIR` scores with the same evaluator as
 the Go model's.
@@ -156,8 +156,14 @@ class UNet(nn.Module):
         return self.conv_out(F.silu(self.norm_out(h)))
 
 
-def linear_alpha_bars(T=1000):
-    betas = torch.linspace(1e-4 * 1000 / T, 0.02 * 1000 / T, T, dtype=torch.float64)
+def alpha_bars(schedule, T=1000):
+    """ᾱ_0 … ᾱ_{T-1} of the linear (Ho et al.) or cosine (Nichol & Dhariwal, offset 0.008,
+    β clipped to 0.999) schedule, as diffusion.NewNamedSchedule builds them."""
+    if schedule == "linear":
+        betas = torch.linspace(1e-4 * 1000 / T, 0.02 * 1000 / T, T, dtype=torch.float64)
+    else:
+        f = lambda t: math.cos((t / T + 0.008) / 1.008 * math.pi / 2) ** 2
+        betas = torch.tensor([min(1 - f(i + 1) / f(i), 0.999) for i in range(T)], dtype=torch.float64)
     return torch.cumprod(1 - betas, 0)
 
 
@@ -191,7 +197,7 @@ def sr_condition(x0, p):
 
 
 @torch.no_grad()
-def ddim(net, abar, n, steps=50, batch=250, null_class=None):
+def ddim(net, abar, n, steps=50, batch=250, null_class=None, pred="eps"):
     T = len(abar)
     ts = sorted({round((T - 1) * (steps - 1 - i) / (steps - 1)) for i in range(steps)}, reverse=True)
     out = []
@@ -202,8 +208,12 @@ def ddim(net, abar, n, steps=50, batch=250, null_class=None):
         for i, t in enumerate(ts):
             s = ts[i + 1] if i + 1 < len(ts) else -1
             at, as_ = abar[t].item(), (abar[s].item() if s >= 0 else 1.0)
-            eps = net(torch.cat([x, cond], 1), torch.full((x.shape[0],), float(t)), cls)
-            x0 = ((x - math.sqrt(1 - at) * eps) / math.sqrt(at)).clamp(-1, 1)
+            y = net(torch.cat([x, cond], 1), torch.full((x.shape[0],), float(t)), cls)
+            if pred == "v":
+                x0 = math.sqrt(at) * x - math.sqrt(1 - at) * y
+            else:
+                x0 = (x - math.sqrt(1 - at) * y) / math.sqrt(at)
+            x0 = x0.clamp(-1, 1)
             eps = (x - math.sqrt(at) * x0) / math.sqrt(1 - at)
             x = math.sqrt(as_) * x0 + math.sqrt(1 - as_) * eps
         out.append(x)
@@ -215,6 +225,12 @@ def main():
     ap.add_argument("-minutes", type=float, default=15)
     ap.add_argument("-batch", type=int, default=32)
     ap.add_argument("-lr", type=float, default=1e-3)
+    ap.add_argument("-lr-decay", choices=["none", "cosine"], default="none",
+                    help="cosine: the learning rate follows a half cosine to 0 over -minutes")
+    ap.add_argument("-pred", choices=["eps", "v"], default="eps")
+    ap.add_argument("-schedule", choices=["linear", "cosine"], default="linear")
+    ap.add_argument("-weighting", choices=["none", "minsnr"], default="none",
+                    help="minsnr: Min-SNR-5, min(SNR,5) over the parameterisation's own SNR factor")
     ap.add_argument("-base", type=int, default=16)
     ap.add_argument("-sr", type=float, default=0.2)
     ap.add_argument("-cond", action="store_true")
@@ -233,7 +249,7 @@ def main():
     ema.load_state_dict(net.state_dict())
     print(f"U-Net: {sum(p.numel() for p in net.parameters())} parameters", file=sys.stderr)
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
-    abar = linear_alpha_bars().float()
+    abar = alpha_bars(a.schedule).float()
     start, step, cpu0 = time.time(), 0, time.process_time()
     while time.time() - start < a.minutes * 60:
         idx = torch.randint(0, len(data), (a.batch,))
@@ -245,7 +261,17 @@ def main():
         noise = torch.randn_like(x0)
         ab = abar[t][:, None, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        loss = F.mse_loss(net(torch.cat([xt, sr_condition(x0, a.sr)], 1), t.float(), cls), noise)
+        out = net(torch.cat([xt, sr_condition(x0, a.sr)], 1), t.float(), cls)
+        target = noise if a.pred == "eps" else ab.sqrt() * noise - (1 - ab).sqrt() * x0
+        se = ((out - target) ** 2).mean(dim=(1, 2, 3))
+        if a.weighting == "minsnr":
+            snr = abar[t] / (1 - abar[t])
+            se = se * snr.clamp(max=5) / (snr if a.pred == "eps" else snr + 1)
+        loss = se.mean()
+        if a.lr_decay == "cosine":
+            frac = min((time.time() - start) / (a.minutes * 60), 1.0)
+            for g in opt.param_groups:
+                g["lr"] = a.lr * (1 + math.cos(math.pi * frac)) / 2
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -264,7 +290,7 @@ def main():
     from PIL import Image
     os.makedirs(a.out, exist_ok=True)
     t0 = time.time()
-    xs = ddim(ema.eval(), abar, a.n, null_class=10 if a.cond else None)
+    xs = ddim(ema.eval(), abar, a.n, null_class=10 if a.cond else None, pred=a.pred)
     print(f"sampled {a.n} in {time.time() - t0:.0f}s", file=sys.stderr)
     for i, x in enumerate(xs):
         img = ((x[0].clamp(-1, 1) + 1) / 2 * 255).round().to(torch.uint8).numpy()
