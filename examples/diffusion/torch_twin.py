@@ -197,7 +197,7 @@ def sr_condition(x0, p):
 
 
 @torch.no_grad()
-def ddim(net, abar, n, steps=50, batch=250, null_class=None, pred="eps"):
+def ddim(net, abar, n, steps=50, batch=250, null_class=None, pred="eps", eta=0.0):
     T = len(abar)
     ts = sorted({round((T - 1) * (steps - 1 - i) / (steps - 1)) for i in range(steps)}, reverse=True)
     out = []
@@ -215,7 +215,10 @@ def ddim(net, abar, n, steps=50, batch=250, null_class=None, pred="eps"):
                 x0 = (x - math.sqrt(1 - at) * y) / math.sqrt(at)
             x0 = x0.clamp(-1, 1)
             eps = (x - math.sqrt(at) * x0) / math.sqrt(1 - at)
-            x = math.sqrt(as_) * x0 + math.sqrt(1 - as_) * eps
+            sigma = eta * math.sqrt((1 - as_) / (1 - at) * (1 - at / as_))
+            x = math.sqrt(as_) * x0 + math.sqrt(max(1 - as_ - sigma ** 2, 0)) * eps
+            if sigma > 0:
+                x = x + sigma * torch.randn_like(x)
         out.append(x)
     return torch.cat(out)
 
@@ -236,6 +239,8 @@ def main():
     ap.add_argument("-cond", action="store_true")
     ap.add_argument("-label-dropout", type=float, default=0.1)
     ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("-eta", default="0",
+                    help="DDIM η; a comma-separated list samples once per value into <out>-eta<η>")
     ap.add_argument("-threads", type=int, default=2)
     ap.add_argument("-seed", type=int, default=1)
     ap.add_argument("-out", default="out/diffusion/torch")
@@ -288,13 +293,16 @@ def main():
     print(f"\ntrained {step} steps in {time.time() - start:.0f}s ({time.process_time() - cpu0:.0f} CPU-s)",
           file=sys.stderr)
     from PIL import Image
-    os.makedirs(a.out, exist_ok=True)
-    t0 = time.time()
-    xs = ddim(ema.eval(), abar, a.n, null_class=10 if a.cond else None, pred=a.pred)
-    print(f"sampled {a.n} in {time.time() - t0:.0f}s", file=sys.stderr)
-    for i, x in enumerate(xs):
-        img = ((x[0].clamp(-1, 1) + 1) / 2 * 255).round().to(torch.uint8).numpy()
-        Image.fromarray(img, mode="L").save(os.path.join(a.out, f"{i:06d}.png"))
+    etas = [float(v) for v in a.eta.split(",")]
+    for eta in etas:
+        out = a.out if len(etas) == 1 else f"{a.out}-eta{eta:g}"
+        os.makedirs(out, exist_ok=True)
+        t0 = time.time()
+        xs = ddim(ema.eval(), abar, a.n, null_class=10 if a.cond else None, pred=a.pred, eta=eta)
+        print(f"sampled {a.n} with η = {eta:g} in {time.time() - t0:.0f}s into {out}", file=sys.stderr)
+        for i, x in enumerate(xs):
+            img = ((x[0].clamp(-1, 1) + 1) / 2 * 255).round().to(torch.uint8).numpy()
+            Image.fromarray(img, mode="L").save(os.path.join(out, f"{i:06d}.png"))
 
 
 if __name__ == "__main__":
