@@ -1,12 +1,14 @@
 """PyTorch twin of examples/diffusion: the same U-Net (diffusion.UNet, parameter names
-and all, with the example's extra conditioning channel), the same schedule (-schedule linear or cosine),
-objective (-pred eps or v, -weighting none or minsnr), learning-rate decay (-lr-decay),
-super-resolution conditioning share, label dropout (-cond), gradient clipping and EMA, trained on MNIST for a fixed wall time, then sampled with DDIM-50
-(unguided: the null label for a -cond model); the samples are written as 28×28 PNGs
-that `go run ./examples/diffusion eval -samples DIR` scores with the same evaluator as
-the Go model's.
+and all, with the example's extra conditioning channel), the same schedule (-schedule
+linear or cosine), objective (-pred eps or v, -weighting none or minsnr), learning-rate
+decay (-lr-decay), super-resolution conditioning share, label dropout (-cond), gradient
+clipping and EMA, trained on MNIST for a fixed wall time, then sampled with DDIM-50 at
+one or more η (-eta 0,1; unguided: the null label for a -cond model); the samples are
+written as 28×28 PNGs that `go run ./examples/diffusion eval -samples DIR` scores with
+the same evaluator as the Go model's.
 
     /usr/bin/python3 examples/diffusion/torch_twin.py -minutes 15 -cond -out out/diffusion/torch
+    /usr/bin/python3 examples/diffusion/torch_twin.py -minutes 15 -pred v -schedule cosine -eta 0,1
 
 diffusion/testdata/gen_diffusion.py imports UNet from here, so the golden test that
 checks the Go U-Net against PyTorch also checks this twin.
