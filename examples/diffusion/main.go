@@ -224,6 +224,15 @@ func draw(ctx context.Context, l *loaded, s diffusion.Sampler, n int, guidance f
 }
 
 func train(ctx context.Context, o options) error {
+	// Flags first, so a typo fails before MNIST is read.
+	if o.lrDecay != "none" && o.lrDecay != "cosine" {
+		return fmt.Errorf("unknown -lr-decay %q (want none or cosine)", o.lrDecay)
+	}
+	var lossCfg diffusion.LossConfig
+	var err error
+	if lossCfg.Weighting, lossCfg.Gamma, err = diffusion.ParseWeighting(o.weighting); err != nil {
+		return err
+	}
 	data, err := mnist.Load(o.data)
 	if err != nil {
 		return err
@@ -246,13 +255,6 @@ func train(ctx context.Context, o options) error {
 	train := data.Train
 	fmt.Printf("U-Net: %d parameters; schedule %s, predicting %s, loss weighting %s, conditional %v; batch %d, %g minutes\n",
 		vs.NumParams(), o.schedule, o.pred, o.weighting, o.cond, o.batch, o.minutes)
-	if o.lrDecay != "none" && o.lrDecay != "cosine" {
-		return fmt.Errorf("unknown -lr-decay %q (want none or cosine)", o.lrDecay)
-	}
-	var lossCfg diffusion.LossConfig
-	if lossCfg.Weighting, lossCfg.Gamma, err = diffusion.ParseWeighting(o.weighting); err != nil {
-		return err
-	}
 	if o.cond {
 		lossCfg.LabelDropout = o.labelDropout
 	}
