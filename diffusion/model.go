@@ -89,6 +89,13 @@ func (m *Model) split(out, xt *tensor.Tensor, t []int) (x0, eps *tensor.Tensor) 
 	return x0, eps
 }
 
+// x0FromEps returns x₀ = (x_t − √(1−ᾱ)·ε)/√ᾱ.
+func (m *Model) x0FromEps(eps, xt *tensor.Tensor, t []int) *tensor.Tensor {
+	a := perSample("Model.x0FromEps", xt.Shape(), t, func(t int) float64 { return math.Sqrt(m.Sched.AlphaBar(t)) })
+	b := perSample("Model.x0FromEps", xt.Shape(), t, func(t int) float64 { return math.Sqrt(1 - m.Sched.AlphaBar(t)) })
+	return tensor.Div(tensor.Sub(xt, tensor.Mul(b, eps)), a)
+}
+
 // epsFromX0 returns ε = (x_t − √ᾱ·x₀)/√(1−ᾱ).
 func (m *Model) epsFromX0(x0, xt *tensor.Tensor, t []int) *tensor.Tensor {
 	a := perSample("Model.epsFromX0", xt.Shape(), t, func(t int) float64 { return math.Sqrt(m.Sched.AlphaBar(t)) })
@@ -120,6 +127,12 @@ func (m *Model) Target(x0, noise *tensor.Tensor, t []int) *tensor.Tensor {
 // https://arxiv.org/abs/2207.12598): u + guidance·(c − u), where u is the output for
 // NullClass, computed in the same batch. clip clamps x̂₀ to [-1,1] and recomputes ε̂.
 func (m *Model) Predict(xt *tensor.Tensor, t int, class, cond *tensor.Tensor, guidance float64, clip bool) (x0, eps *tensor.Tensor) {
+	return m.predict(xt, t, class, cond, guidance, clip, 1)
+}
+
+// predict is Predict with Epsilon Scaling: ε̂ divided by epsScale (when above 0 and not
+// 1) and x̂₀ recomputed from it, before clipping.
+func (m *Model) predict(xt *tensor.Tensor, t int, class, cond *tensor.Tensor, guidance float64, clip bool, epsScale float64) (x0, eps *tensor.Tensor) {
 	b := xt.Size(0)
 	ts := make([]int, b)
 	for i := range ts {
@@ -141,6 +154,10 @@ func (m *Model) Predict(xt *tensor.Tensor, t int, class, cond *tensor.Tensor, gu
 		out = m.Net.Forward(autograd.NoGrad(in), Timesteps(ts), class).Value()
 	}
 	x0, eps = m.split(out, xt, ts)
+	if epsScale > 0 && epsScale != 1 {
+		eps = eps.MulScalar(float32(1 / epsScale))
+		x0 = m.x0FromEps(eps, xt, ts)
+	}
 	if clip {
 		x0 = tensor.Clamp(x0, -1, 1)
 		eps = m.epsFromX0(x0, xt, ts)

@@ -176,3 +176,36 @@ func (r *recorder) Forward(x *autograd.Var, t, class *tensor.Tensor) *autograd.V
 	r.class, r.shape = class.Data(), x.Shape()
 	return autograd.NoGrad(tensor.New(x.Shape()...))
 }
+
+// TestEpsScale checks Epsilon Scaling: ε̂ shrinks by the scale, x̂₀ stays consistent
+// with x_t = √ᾱ·x̂₀ + √(1−ᾱ)·ε̂, and on the exact predictor of a narrow Gaussian, where
+// DDIM-50 comes out too narrow, a scale above 1 widens the samples.
+func TestEpsScale(t *testing.T) {
+	m := oracleModel("linear", 0.5, 0.4)
+	m.Pred = PredictEpsilon
+	rng := rand.New(rand.NewPCG(11, 12))
+	xt := tensor.Randn(rng, 3, 1, 2, 2)
+	const step, scale = 600, 1.05
+	x0, eps := m.Predict(xt, step, nil, nil, 0, false)
+	x0s, epss := m.predict(xt, step, nil, nil, 0, false, scale)
+	a, b := math.Sqrt(m.Sched.AlphaBar(step)), math.Sqrt(1-m.Sched.AlphaBar(step))
+	for i := range xt.Data() {
+		assert.InDelta(t, eps.Data()[i]/scale, epss.Data()[i], 1e-6)
+		assert.InDelta(t, xt.Data()[i], a*float64(x0s.Data()[i])+b*float64(epss.Data()[i]), 1e-5)
+		assert.NotEqual(t, x0.Data()[i], x0s.Data()[i])
+	}
+
+	spread := func(scale float64) float64 {
+		rng := rand.New(rand.NewPCG(3, 4))
+		x, err := DDIM{Steps: 50}.Sample(context.Background(), m, tensor.Randn(rng, 1000, 1, 2, 2), rng, SampleConfig{EpsScale: scale})
+		require.NoError(t, err)
+		_, sd := moments(x)
+		return sd
+	}
+	plain, scaled := spread(0), spread(1.005)
+	t.Logf("DDIM-50 sd %.4f, with EpsScale 1.005 %.4f (data 0.4)", plain, scaled)
+	assert.Greater(t, scaled, plain)
+	assert.Panics(t, func() {
+		_, _ = DDIM{Steps: 5}.Sample(context.Background(), m, xt, rng, SampleConfig{EpsScale: -1})
+	})
+}

@@ -52,6 +52,7 @@ type options struct {
 	samples, samplers        string
 	weighting, lrDecay       string
 	evalN                    int
+	epsScale                 float64
 }
 
 func main() {
@@ -87,10 +88,15 @@ func main() {
 	fl.StringVar(&o.samples, "samples", "", "eval: score the PNGs in this directory instead of a model")
 	fl.StringVar(&o.samplers, "samplers", "ddpm-1000,ddim-50,dpm-20,dpm-10", "eval: samplers to time and score, kind-steps[-etaX for ddim|-beta for ddpm]")
 	fl.IntVar(&o.evalN, "eval-n", 1000, "train: samples for the evaluation at the end")
+	fl.Float64Var(&o.epsScale, "eps-scale", 0, "sample, eval: divide the predicted noise by this at every step (Epsilon Scaling against exposure bias, 1.001…1.01; 0: off)")
 	_ = fl.Parse(args)
 	if o.ckpt == "" {
 		o.defaultCkpt = true
 		o.ckpt = filepath.Join(o.out, "model.safetensors")
+	}
+	if o.epsScale < 0 || math.IsNaN(o.epsScale) || math.IsInf(o.epsScale, 0) {
+		fmt.Fprintf(os.Stderr, "diffusion: -eps-scale %g: want a positive finite factor, or 0 for none\n", o.epsScale)
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -146,9 +152,10 @@ func build(spec modelSpec, rng *rand.Rand) (*nn.VarStore, *diffusion.Model, erro
 
 // loaded is a model read from a checkpoint, with the EMA weights in place.
 type loaded struct {
-	spec  modelSpec
-	vs    *nn.VarStore
-	model *diffusion.Model
+	spec     modelSpec
+	vs       *nn.VarStore
+	model    *diffusion.Model
+	epsScale float64 // SampleConfig.EpsScale for every draw (-eps-scale)
 }
 
 func load(path string) (*loaded, error) {
@@ -173,7 +180,7 @@ func load(path string) (*loaded, error) {
 		return nil, fmt.Errorf("%s: EMA weights: %w", path, err)
 	}
 	vs.SetTraining(false)
-	return &loaded{spec, vs, m}, nil
+	return &loaded{spec: spec, vs: vs, model: m}, nil
 }
 
 // drawConfig returns the sampling configuration for n images: for a conditional model,
@@ -181,7 +188,7 @@ func load(path string) (*loaded, error) {
 // unconditional sample: the guided mix u + w·(c−u) at w = 0); a zero conditioning
 // channel.
 func drawConfig(l *loaded, n int, guidance float64) diffusion.SampleConfig {
-	cfg := diffusion.SampleConfig{Clip: true, Cond: tensor.Full(0, n, 1, 28, 28)}
+	cfg := diffusion.SampleConfig{Clip: true, Cond: tensor.Full(0, n, 1, 28, 28), EpsScale: l.epsScale}
 	if l.spec.Cond {
 		cfg.Class = tensor.New(n)
 		for i := range n {
@@ -445,6 +452,7 @@ func sample(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	l.epsScale = o.epsScale
 	s, err := diffusion.ParseSampler(o.sampler, o.steps)
 	if err != nil {
 		return err
@@ -471,6 +479,7 @@ func evalCmd(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	l.epsScale = o.epsScale
 	for _, name := range strings.Split(o.samplers, ",") {
 		s, err := parseSamplerSpec(name)
 		if err != nil {
