@@ -76,7 +76,7 @@ func (m *Model) split(out, xt *tensor.Tensor, t []int) (x0, eps *tensor.Tensor) 
 	switch m.Pred {
 	case PredictEpsilon:
 		eps = out
-		x0 = m.x0FromEps(eps, xt, t)
+		x0 = tensor.Div(tensor.Sub(xt, tensor.Mul(b, eps)), a) // (x_t − √(1−ᾱ)ε)/√ᾱ
 	case PredictX0:
 		x0 = out
 		eps = tensor.Div(tensor.Sub(xt, tensor.Mul(a, x0)), b) // (x_t − √ᾱ·x₀)/√(1−ᾱ)

@@ -26,6 +26,8 @@ type SampleConfig struct {
 	// https://arxiv.org/abs/2308.15321), which counters exposure bias, the drift of a
 	// sampled x_t from the inputs the network saw in training. Values just above 1
 	// (1.001…1.01) are typical; the best one depends on the model and the step count.
+	// Where ᾱ is near 0 (the cosine schedule's last timestep) the recomputed x̂₀ is
+	// amplified by √((1−ᾱ)/ᾱ), so use it with Clip there.
 	EpsScale float64
 	// Start is the timestep of the input: the chain starts at x_Start. 0 means T-1 (the
 	// input is pure noise); denoising starts lower.
